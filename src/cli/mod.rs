@@ -1,0 +1,48 @@
+//! The command line: one file per subcommand, each turning its arguments into
+//! library calls and printing the result.
+
+pub mod output;
+mod parse;
+
+use clap::{Parser, Subcommand};
+
+/// What a command found, mapped to the exit code by `main`.
+pub enum Outcome {
+    /// Nothing to report: exit 0.
+    Clean,
+    /// Findings or differences were reported: exit 1.
+    #[allow(dead_code)]
+    Findings,
+}
+
+/// Migrate Docker builder-pattern setups (Dockerfile.build + a script that
+/// runs `docker cp`) to one multi-stage Dockerfile, lint Dockerfiles for
+/// bloat, and verify the migration.
+#[derive(Parser)]
+#[command(
+    name = "msmigrate",
+    version,
+    after_help = "Exit codes:\n  0  success, nothing found\n  1  findings or differences were reported\n  2  usage error, invalid input or I/O error",
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// When to color output: auto (default: when writing to a terminal and
+    /// NO_COLOR is unset), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = output::Color::Auto)]
+    pub color: output::Color,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Parse(parse::Args),
+}
+
+/// Runs the chosen command.
+pub fn run(cli: Cli) -> miette::Result<Outcome> {
+    match cli.command {
+        Command::Parse(args) => parse::run(args),
+    }
+}

@@ -1,0 +1,3 @@
+//! The semantic model of a Dockerfile: stages, scoping and the stage graph.
+//!
+//! (Being written.)

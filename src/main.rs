@@ -1,0 +1,24 @@
+//! The `msmigrate` binary: parses the command line, runs the command and maps
+//! its outcome to an exit code (0 clean, 1 findings or differences, 2 error).
+
+mod cli;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    cli::output::init(args.color);
+    match cli::run(args) {
+        Ok(cli::Outcome::Clean) => ExitCode::from(0),
+        Ok(cli::Outcome::Findings) => ExitCode::from(1),
+        Err(report) if cli::output::is_broken_pipe(&report) => ExitCode::from(0),
+        Err(report) => {
+            // Not eprintln!: a closed stderr must not turn an error into a panic.
+            let _ = writeln!(std::io::stderr(), "{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+# syntax = docker/dockerfile:1-labs
+FROM node:20-alpine AS deps
+WORKDIR /app
+COPY package.json package-lock.json* ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev
+
+FROM node:20-alpine AS build
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+RUN npm run build
+
+FROM node:20-alpine
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+USER node
+LABEL org.opencontainers.image.title="node-app" \
+      org.opencontainers.image.source="https://example.com/node-app" \
+      org.opencontainers.image.licenses="MIT"
+RUN <<EOF
+set -eux
+echo 'preparing node'
+mkdir -p /app/data
+chmod 0755 /app/data
+EOF
+EXPOSE 3000/tcp
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD curl -fsS http://localhost:3000/health || exit 1
+CMD ["node", "dist/index.js"]

@@ -1,0 +1,31 @@
+FROM rust:1-bookworm AS builder
+WORKDIR /usr/src/app
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && cargo build --release && rm -rf src
+COPY . .
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/usr/src/app/target,sharing=private \
+    cargo build --release && cp target/release/app /usr/local/bin/app
+
+FROM debian:bookworm-slim
+RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends \
+        ca-certificates \
+    ; \
+    rm -rf /var/lib/apt/lists/*
+COPY --from=builder /usr/local/bin/app /usr/local/bin/app
+LABEL org.opencontainers.image.title="rust-app" \
+      org.opencontainers.image.source="https://example.com/rust-app" \
+      org.opencontainers.image.licenses="MIT"
+RUN <<EOF
+set -eux
+echo 'preparing rust'
+mkdir -p /app/data
+chmod 0755 /app/data
+EOF
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD curl -fsS http://localhost:8080/health || exit 1
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["app"]

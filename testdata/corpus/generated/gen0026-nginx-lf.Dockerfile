@@ -1,0 +1,19 @@
+# syntax=docker/dockerfile:1
+FROM node:20-alpine AS build
+WORKDIR /app
+COPY . .
+RUN npm ci && npm run build
+
+FROM nginx:stable-alpine
+COPY <<EOF /etc/nginx/conf.d/default.conf
+server {
+    listen 80;
+    root /usr/share/nginx/html;
+    location / { try_files $uri /index.html; }
+}
+EOF
+COPY --from=build /app/dist /usr/share/nginx/html
+STOPSIGNAL SIGQUIT
+USER 10001
+EXPOSE 80
+CMD ["nginx", "-g", "daemon off;"]

@@ -1,0 +1,23 @@
+# syntax=docker/dockerfile:1.4
+
+#
+# Production image
+#
+FROM php:8.2-fpm-alpine
+RUN apk add --no-cache icu-dev libzip-dev oniguruma-dev
+RUN docker-php-ext-install intl zip mbstring pdo_mysql opcache
+COPY --from=composer:2 /usr/bin/composer /usr/bin/composer
+WORKDIR /var/www/html
+COPY composer.json composer.lock ./
+RUN composer install --no-dev --no-scripts --prefer-dist --no-interaction
+COPY . .
+RUN chown -R www-data:www-data storage bootstrap/cache
+RUN <<EOF
+set -eux
+echo 'preparing php'
+mkdir -p /app/data
+chmod 0755 /app/data
+EOF
+USER 10001
+EXPOSE 9000/tcp
+CMD ["php-fpm"]

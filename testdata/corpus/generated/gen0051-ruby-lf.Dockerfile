@@ -1,0 +1,29 @@
+
+# Build and run the service.
+FROM ruby:3.3-slim
+RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends \
+        build-essential \
+        git \
+        libpq-dev \
+        nodejs \
+    ; \
+    rm -rf /var/lib/apt/lists/*
+WORKDIR /rails
+ENV RAILS_ENV="production" BUNDLE_DEPLOYMENT="1" BUNDLE_PATH="/usr/local/bundle"
+COPY Gemfile Gemfile.lock ./
+RUN bundle install && \
+    rm -rf ~/.bundle/ "${BUNDLE_PATH}"/ruby/*/cache
+COPY . .
+RUN SECRET_KEY_BASE_DUMMY=1 ./bin/rails assets:precompile
+LABEL description "ruby-app service image"
+RUN <<EOF
+set -eux
+echo 'preparing ruby'
+mkdir -p /app/data
+chmod 0755 /app/data
+EOF
+EXPOSE 3000/tcp
+HEALTHCHECK CMD ["wget", "-qO-", "http://127.0.0.1:3000/healthz"]
+CMD ["./bin/rails", "server"]

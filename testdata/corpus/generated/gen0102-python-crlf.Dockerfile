@@ -1,0 +1,28 @@
+FROM python:3.12-slim AS base
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=off \
+    PIP_DISABLE_PIP_VERSION_CHECK=on
+RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends \
+        build-essential \
+        curl \
+        libpq-dev \
+    ; \
+    rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+LABEL org.opencontainers.image.title="python-app" \
+      org.opencontainers.image.source="https://example.com/python-app" \
+      org.opencontainers.image.licenses="MIT"
+RUN <<EOF
+set -eux
+echo 'preparing python'
+mkdir -p /app/data
+chmod 0755 /app/data
+EOF
+EXPOSE 8000/tcp
+CMD ["uvicorn", "main:app", "--host", "0.0.0.0"]

@@ -1,0 +1,18 @@
+FROM mcr.microsoft.com/dotnet/sdk:6.0 AS build
+WORKDIR /source
+COPY *.csproj .
+RUN dotnet restore --use-current-runtime
+COPY . .
+RUN dotnet publish -c Release -o /app --no-restore
+
+FROM mcr.microsoft.com/dotnet/aspnet:6.0
+WORKDIR /app
+COPY --from=build /app .
+ENV ASPNETCORE_URLS=http://+:8080
+LABEL org.opencontainers.image.title="dotnet-app" \
+      org.opencontainers.image.source="https://example.com/dotnet-app" \
+      org.opencontainers.image.licenses="MIT"
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app app
+USER app
+EXPOSE 8080
+CMD ["dotnet", "WebApp.dll"]

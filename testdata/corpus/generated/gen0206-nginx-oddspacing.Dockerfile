@@ -1,0 +1,28 @@
+FROM node:20-alpine AS build
+WORKDIR /app
+COPY . .
+  RUN   npm ci && npm run build
+
+
+FROM nginx:1.25-alpine
+COPY <<EOF /etc/nginx/conf.d/default.conf
+server {
+    listen 80;
+    root /usr/share/nginx/html;
+    location / { try_files $uri /index.html; }
+}
+EOF
+COPY --from=build /app/dist /usr/share/nginx/html
+STOPSIGNAL SIGQUIT
+LABEL org.opencontainers.image.title="nginx-app" \
+      org.opencontainers.image.source="https://example.com/nginx-app" \
+      org.opencontainers.image.licenses="MIT"
+COPY <<-"EOT" /app/config.yaml
+	service:
+	  name: nginx
+	  port: 8080
+	EOT
+  RUN   groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app app
+USER 10001:10001
+EXPOSE 80/tcp
+CMD ["nginx", "-g", "daemon off;"]

@@ -1,0 +1,24 @@
+# syntax = docker/dockerfile:1-labs
+FROM node:20-alpine AS deps
+WORKDIR /app
+COPY package.json package-lock.json* ./
+RUN npm ci --only=production
+
+FROM node:20-alpine AS build
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+RUN npm run build
+
+FROM node:20-alpine
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+USER node
+LABEL org.opencontainers.image.title="node-app" \
+      org.opencontainers.image.source="https://example.com/node-app" \
+      org.opencontainers.image.licenses="MIT"
+EXPOSE 3000
+HEALTHCHECK CMD ["wget", "-qO-", "http://127.0.0.1:3000/healthz"]
+CMD ["node", "dist/index.js"]

@@ -1,0 +1,20 @@
+
+# Maintained by the platform team
+FROM maven:3.9-eclipse-temurin-21 AS build
+WORKDIR /workspace
+COPY pom.xml .
+RUN mvn -B dependency:resolve
+COPY src ./src
+RUN mvn -B -DskipTests package && \
+    cp target/*.jar /workspace/app.jar
+
+FROM eclipse-temurin:21-jre-jammy
+WORKDIR /app
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+UseG1GC" TZ=UTC
+COPY --from=build /workspace/app.jar /app/app.jar
+LABEL description "java-app service image"
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app app
+USER app
+EXPOSE 8080
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["sh", "-c", "exec java $JAVA_OPTS -jar /app/app.jar"]

@@ -1,0 +1,20 @@
+# syntax=docker/dockerfile:1
+FROM php:8.2-fpm-alpine
+RUN set -eux \
+    && apk add --no-cache \
+        icu-dev \
+        libzip-dev \
+        oniguruma-dev \
+    && true
+RUN docker-php-ext-install intl zip mbstring pdo_mysql opcache
+COPY --from=composer:2 /usr/bin/composer /usr/bin/composer
+WORKDIR /var/www/html
+COPY composer.json composer.lock ./
+RUN composer install --no-dev --no-scripts --prefer-dist --no-interaction
+COPY . .
+RUN chown -R www-data:www-data storage bootstrap/cache
+LABEL description "php-app service image"
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app app
+USER nonroot:nonroot
+EXPOSE 9000
+CMD ["php-fpm"]

@@ -1,0 +1,16 @@
+# syntax=docker/dockerfile:1.6
+FROM mcr.microsoft.com/dotnet/sdk:7.0 AS build
+WORKDIR /source
+COPY *.csproj .
+RUN dotnet restore --use-current-runtime
+COPY . .
+RUN dotnet publish -c Release -o /app --no-restore
+
+FROM mcr.microsoft.com/dotnet/aspnet:7.0
+WORKDIR /app
+COPY --from=build /app .
+ENV ASPNETCORE_URLS=http://+:8080
+USER nonroot:nonroot
+EXPOSE 8080
+HEALTHCHECK NONE
+CMD ["dotnet", "WebApp.dll"]

@@ -1,0 +1,31 @@
+FROM node:20-alpine AS deps
+WORKDIR /app
+COPY package.json package-lock.json* ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev
+
+FROM node:20-alpine AS build
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+RUN npm run build
+
+FROM node:20-alpine
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+USER node
+LABEL description "node-app service image"
+RUN <<EOF
+set -eux
+echo 'preparing node'
+mkdir -p /app/data
+chmod 0755 /app/data
+EOF
+USER 10001
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD curl -fsS http://localhost:3000/health || exit 1
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "dist/index.js"]

@@ -1,0 +1,17 @@
+# syntax=docker/dockerfile:1.6
+FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build
+WORKDIR /source
+COPY *.csproj .
+RUN dotnet restore --use-current-runtime
+COPY . .
+RUN dotnet publish -c Release -o /app --no-restore
+
+FROM mcr.microsoft.com/dotnet/aspnet:8.0
+WORKDIR /app
+COPY --from=build /app .
+ENV ASPNETCORE_URLS=http://+:8080
+LABEL org.opencontainers.image.title="dotnet-app" \
+      org.opencontainers.image.source="https://example.com/dotnet-app" \
+      org.opencontainers.image.licenses="MIT"
+EXPOSE 8080
+CMD ["dotnet", "WebApp.dll"]

@@ -1,0 +1,18 @@
+# escape = `
+# syntax = docker/dockerfile:1-labs
+
+# Multi-stage build: compile, then copy the result
+FROM mcr.microsoft.com/dotnet/framework/sdk:4.8
+SHELL ["powershell", "-Command", "$ErrorActionPreference = 'Stop'; $ProgressPreference = 'SilentlyContinue';"]
+ENV APP_HOME C:\app
+RUN $url = 'https://example.com/python/setup.zip'; `
+    Write-Host ('Downloading {0} ...' -f $url); `
+    Invoke-WebRequest -Uri $url -OutFile setup.zip; `
+    Expand-Archive setup.zip -DestinationPath C:\tools; `
+    Remove-Item setup.zip -Force
+WORKDIR C:\app
+COPY . C:\app\
+RUN setx /M PATH $($Env:PATH + ';C:\tools\bin')
+LABEL description "python-app service image"
+EXPOSE 8080
+CMD ["C:\\tools\\bin\\app.exe"]

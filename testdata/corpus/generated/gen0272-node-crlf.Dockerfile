@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+FROM node:18-alpine AS deps
+WORKDIR /app
+COPY package.json package-lock.json* ./
+RUN npm ci --only=production
+
+FROM node:18-alpine AS build
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+RUN npm run build
+
+FROM node:18-alpine
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+USER node
+LABEL org.opencontainers.image.title="node-app" \
+      org.opencontainers.image.source="https://example.com/node-app" \
+      org.opencontainers.image.licenses="MIT"
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app app
+USER app
+EXPOSE 3000
+CMD ["node", "dist/index.js"]

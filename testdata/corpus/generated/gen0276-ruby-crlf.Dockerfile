@@ -1,0 +1,30 @@
+# syntax = docker/dockerfile:1-labs
+FROM ruby:3.3-slim
+RUN set -eux; \
+    apt-get update; \
+# keep the list sorted
+    apt-get install -y --no-install-recommends \
+        build-essential \
+        git \
+        libpq-dev \
+        nodejs \
+    ; \
+    rm -rf /var/lib/apt/lists/*
+WORKDIR /rails
+ENV RAILS_ENV="production" BUNDLE_DEPLOYMENT="1" BUNDLE_PATH="/usr/local/bundle"
+COPY Gemfile Gemfile.lock ./
+RUN bundle install && \
+    rm -rf ~/.bundle/ "${BUNDLE_PATH}"/ruby/*/cache
+COPY . .
+RUN SECRET_KEY_BASE_DUMMY=1 ./bin/rails assets:precompile
+ONBUILD COPY Gemfile /usr/src/app/
+ONBUILD RUN bundle install
+RUN <<EOF
+set -eux
+echo 'preparing ruby'
+mkdir -p /app/data
+chmod 0755 /app/data
+EOF
+EXPOSE 3000
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["./bin/rails", "server"]

@@ -1,0 +1,5 @@
+  #escape = `
+
+FROM image
+ENV foo `
+ENV bar baz
