@@ -132,7 +132,7 @@ class Gen:
             return json.dumps(s)
         if x < 0.65:
             return self.pick(['"caf\\u00e9"', '"\\ud83d\\udc33"', '"\\ud800"', '"tab\\there"', '"q\\"q"',
-                              '"back\\\\slash"', '"sl\\/ash"', '"nl\\nx"', '"\\u0000"', '"\\x41"', '"\\U0041"',
+                              '"back\\\\slash"', '"sl\\/ash"', '"nl\\nx"', '"\\u0001"', '"\\x41"', '"\\U0041"',
                               '"\\b\\f\\r"', '"\\u00E9"', '"\\uZZZZ"'])
         if x < 0.75:
             return json.dumps(self.pick(UNICODE_WORDS), ensure_ascii=self.chance(0.5))

@@ -39,8 +39,10 @@ pub struct DumpedInstruction {
 pub struct DumpedHeredoc {
     /// Delimiter word.
     pub name: String,
-    /// File descriptor (0 unless written as `3<<EOF`).
-    pub file_descriptor: u64,
+    /// File descriptor (0 unless written as `3<<EOF`). The reference wrapper
+    /// hands Go's unsigned value over as a signed 64-bit integer, so values
+    /// past `i64::MAX` wrap negative; the contract keeps that.
+    pub file_descriptor: i64,
     /// Raw body.
     pub content: String,
 }
@@ -79,7 +81,7 @@ fn dump_instruction(top: &Instruction) -> DumpedInstruction {
             .iter()
             .map(|h| DumpedHeredoc {
                 name: h.name.clone(),
-                file_descriptor: h.file_descriptor,
+                file_descriptor: h.file_descriptor as i64,
                 content: h.content.clone(),
             })
             .collect(),

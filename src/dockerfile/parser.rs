@@ -489,8 +489,13 @@ fn parse_heredoc(word: &str) -> Result<Option<(String, u64, bool, bool)>, String
     if rest.is_empty() || rest.contains('<') {
         return Ok(None);
     }
-    // Go's ParseUint error (overflow) leaves 0.
-    let fd = word[..digits].parse::<u64>().unwrap_or(0);
+    // Go's ParseUint saturates on overflow (and its error is ignored); no
+    // digits at all give 0.
+    let fd = match word[..digits].parse::<u64>() {
+        Ok(n) => n,
+        Err(_) if digits > 0 => u64::MAX,
+        Err(_) => 0,
+    };
     let mut lexer = Lexer {
         escape: '\\',
         raw_quotes: false,
