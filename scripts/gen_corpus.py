@@ -13,7 +13,7 @@ What it is for
     any that are not, so the corpus doubles as a benchmark input).
 
 How to run
-    scripts/gen_corpus.py                       # writes 240 files, seed 2024
+    scripts/gen_corpus.py                       # writes 300 files, seed 2024
     scripts/gen_corpus.py --count 300 --seed 7 --out testdata/corpus/generated
     scripts/oracle.py --dir testdata/corpus     # then refresh *.expected.json
 
@@ -336,7 +336,7 @@ class G:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Generate realistic Dockerfiles deterministically.")
     ap.add_argument("--seed", type=int, default=2024)
-    ap.add_argument("--count", type=int, default=240)
+    ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "testdata/corpus/generated"))
     args = ap.parse_args(argv)
     from oracle import oracle_bytes
