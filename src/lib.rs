@@ -2,3 +2,4 @@
 //! lint them for bloat, and verify the result.
 
 pub mod dockerfile;
+pub mod script;

@@ -255,6 +255,7 @@ impl Lexer {
             } else {
                 None
             },
+            produced: 0,
         };
         m.frames.push(Frame {
             stop: None,
@@ -307,17 +308,16 @@ enum Then<'a> {
     Require { name: &'a str, unset: bool },
     /// `${V#p}`, `${V##p}`, `${V%p}`, `${V%%p}`; the buffer is the pattern.
     Trim { value: &'a str, op: char },
-    /// `${V:x...}` with a modifier BuildKit does not know.
-    Unsupported { chs: String },
     /// The pattern of `${V/p/r}`; `value` is `None` when writing it back
     /// verbatim for an unset variable.
     ReplacePattern { all: bool, value: Option<&'a str> },
-    /// The replacement of `${V/p/r}`.
-    Replacement {
-        all: bool,
-        value: &'a str,
-        pattern: String,
-    },
+    /// The replacement of `${V//p/r}`; the buffer is the replacement.
+    ReplaceAll { value: &'a str, glob: Glob },
+    /// Write the rest of the value after a streamed `${V/p/r}` replacement.
+    Suffix(&'a str),
+    /// An error that waits until the argument has been lexed, because
+    /// BuildKit reports errors inside the argument first.
+    Fail(String),
 }
 
 /// One level of nesting: the outermost word, a `${...}` argument, or a
@@ -399,10 +399,20 @@ struct Machine<'a> {
     result: String,
     words: Option<Words>,
     capture: Option<Capture>,
+    /// Bytes written so far, to stop runaway expansions.
+    produced: usize,
 }
 
 /// Go's `string(rune)` of a missing character (EOF) is U+FFFD.
 const EOF_CHAR: char = '\u{FFFD}';
+
+/// The most output one run may produce. `${a//x/${a//x/...}}` doubles its
+/// size with every level when `a=xx`; BuildKit would exhaust memory, so
+/// this limit, and its error, are ours.
+const MAX_OUTPUT: usize = 1 << 28;
+
+/// The error for exceeding [`MAX_OUTPUT`] (not a BuildKit message).
+const TOO_LARGE: &str = "expansion result exceeds 256 MiB";
 
 impl<'a> Machine<'a> {
     fn run(&mut self) -> Result<(), String> {
@@ -412,6 +422,9 @@ impl<'a> Machine<'a> {
                 self.quote_step(idx)?;
             } else if self.word_step(idx)? {
                 return Ok(());
+            }
+            if self.produced > MAX_OUTPUT {
+                return Err(self.fail(TOO_LARGE.into()));
             }
         }
     }
@@ -496,7 +509,8 @@ impl<'a> Machine<'a> {
         Ok(false)
     }
 
-    /// The end of the run of ordinary ASCII characters at the cursor.
+    /// The end of the run of characters without special meaning at the
+    /// cursor, so they can be copied in one go.
     fn plain_run(&self, stop: Option<u8>, word: bool) -> usize {
         let quotes = word && self.process_quotes;
         let mut i = self.pos;
@@ -732,7 +746,10 @@ impl<'a> Machine<'a> {
             Some(op @ ('#' | '%')) => {
                 self.push_arg(b'}', true, Sink::Own, Then::Trim { value: v, op })
             }
-            _ => self.push_arg(b'}', false, Sink::Discard, Then::Unsupported { chs }),
+            _ => {
+                let message = format!("unsupported modifier ({chs}) in substitution");
+                self.push_arg(b'}', false, Sink::Discard, Then::Fail(message));
+            }
         }
         Ok(())
     }
@@ -790,6 +807,7 @@ impl<'a> Machine<'a> {
             Sink::Forward { target, split } => (target, split),
             Sink::Discard => return,
         };
+        self.produced += text.len();
         if target == 0 {
             if self.want_word {
                 self.result.push_str(text);
@@ -832,9 +850,6 @@ impl<'a> Machine<'a> {
                 let out = trim(value, &frame.buf, op).map_err(|e| self.fail(e))?;
                 self.emit(parent, true, &out);
             }
-            Then::Unsupported { chs } => {
-                return Err(self.fail(format!("unsupported modifier ({chs}) in substitution")));
-            }
             Then::ReplacePattern { value: None, .. } => {
                 self.emit(parent, true, "/");
                 let sink = self.forward_sink(parent, true);
@@ -844,35 +859,41 @@ impl<'a> Machine<'a> {
                 all,
                 value: Some(value),
             } => {
-                self.push_arg(
-                    b'}',
-                    true,
-                    Sink::Own,
-                    Then::Replacement {
-                        all,
-                        value,
-                        pattern: frame.buf,
-                    },
-                );
-            }
-            Then::Replacement {
-                all,
-                value,
-                pattern,
-            } => {
-                let glob = Glob::compile(&pattern, true).map_err(|e| {
-                    self.fail(format!("invalid pattern ({pattern}) in substitution: {e}"))
-                })?;
-                let out = if all {
-                    glob.replace_all(value, &frame.buf)
-                } else {
-                    match glob.find(value, 0, false) {
-                        Some((s, e)) => [&value[..s], frame.buf.as_str(), &value[e..]].concat(),
-                        None => value.to_string(),
+                let pattern = frame.buf;
+                match Glob::compile(&pattern, true) {
+                    Err(e) => {
+                        let message = format!("invalid pattern ({pattern}) in substitution: {e}");
+                        self.push_arg(b'}', true, Sink::Discard, Then::Fail(message));
                     }
-                };
+                    Ok(glob) if all => {
+                        self.push_arg(b'}', true, Sink::Own, Then::ReplaceAll { value, glob })
+                    }
+                    // The match does not depend on the replacement, so the
+                    // replacement can be streamed between the two halves.
+                    Ok(glob) => match glob.find(value, 0, false) {
+                        Some((start, end)) => {
+                            self.emit(parent, true, &value[..start]);
+                            let sink = self.forward_sink(parent, true);
+                            self.push_arg(b'}', true, sink, Then::Suffix(&value[end..]));
+                        }
+                        None => {
+                            self.emit(parent, true, value);
+                            self.push_arg(b'}', true, Sink::Discard, Then::Done);
+                        }
+                    },
+                }
+            }
+            Then::ReplaceAll { value, glob } => {
+                let out = glob
+                    .replace_all(value, &frame.buf)
+                    .ok_or_else(|| self.fail(TOO_LARGE.into()))?;
                 self.emit(parent, true, &out);
             }
+            Then::Suffix(rest) => self.emit(parent, true, rest),
+            Then::Fail(message) => return Err(self.fail(message)),
+        }
+        if self.produced > MAX_OUTPUT {
+            return Err(self.fail(TOO_LARGE.into()));
         }
         Ok(())
     }
@@ -1072,7 +1093,8 @@ impl Glob {
 
     /// Go's `Regexp.ReplaceAllString`, including its handling of empty
     /// matches and `$0` / `${0}` in the replacement.
-    fn replace_all(&self, value: &str, repl: &str) -> String {
+    /// `None` when the result would exceed [`MAX_OUTPUT`].
+    fn replace_all(&self, value: &str, repl: &str) -> Option<String> {
         let mut out = String::with_capacity(value.len());
         let mut last_end = 0;
         let mut search = 0;
@@ -1084,6 +1106,9 @@ impl Glob {
             // Go skips an empty match right after the previous match.
             if end > last_end || start == 0 {
                 expand_template(&mut out, repl, &value[start..end]);
+                if out.len() > MAX_OUTPUT {
+                    return None;
+                }
             }
             last_end = end;
             let width = value[search..].chars().next().map_or(0, char::len_utf8);
@@ -1096,7 +1121,7 @@ impl Glob {
             }
         }
         out.push_str(&value[last_end..]);
-        out
+        Some(out)
     }
 }
 

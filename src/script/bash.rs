@@ -1,0 +1,3 @@
+//! Static evaluation of bash scripts with tree-sitter-bash.
+//!
+//! (Being written.)
