@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -30,7 +32,10 @@ fn main() {
     let root = std::env::var("MSMIGRATE_BENCH_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus"));
-    let min_secs: f64 = std::env::var("MSMIGRATE_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0);
+    let min_secs: f64 = std::env::var("MSMIGRATE_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0);
 
     let mut paths = Vec::new();
     collect(&root, &mut paths);
@@ -77,10 +82,22 @@ fn main() {
 
     let files = texts.len() as f64 * passes as f64;
     let mb = bytes_per_pass as f64 * passes as f64 / 1e6;
-    println!("corpus: {} files, {:.1} KB, from {}", texts.len(), bytes_per_pass as f64 / 1e3, root.display());
+    println!(
+        "corpus: {} files, {:.1} KB, from {}",
+        texts.len(),
+        bytes_per_pass as f64 / 1e3,
+        root.display()
+    );
     println!("rejected by the parser: {rejected}");
-    println!("passes: {passes} in {elapsed:.2} s ({} instructions per pass)", instructions as u64 / passes.max(1));
-    println!("mean: {:.0} files/s, {:.2} MB/s", files / elapsed, mb / elapsed);
+    println!(
+        "passes: {passes} in {elapsed:.2} s ({} instructions per pass)",
+        instructions as u64 / passes.max(1)
+    );
+    println!(
+        "mean: {:.0} files/s, {:.2} MB/s",
+        files / elapsed,
+        mb / elapsed
+    );
     let best = best_pass.as_secs_f64();
     println!(
         "best pass: {:.3} ms ({:.0} files/s, {:.2} MB/s)",

@@ -15,7 +15,9 @@ use super::Outcome;
 /// what conformance checks against BuildKit's own parser compare. A file
 /// BuildKit would reject is an error (exit 2) pointing at the offending line.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  msmigrate parse Dockerfile\n  msmigrate parse --format json Dockerfile | jq '.[] | select(.cmd == \"run\") | .value'\n  cat Dockerfile | msmigrate parse -")]
+#[command(
+    after_help = "Examples:\n  msmigrate parse Dockerfile\n  msmigrate parse --format json Dockerfile | jq '.[] | select(.cmd == \"run\") | .value'\n  cat Dockerfile | msmigrate parse -"
+)]
 pub struct Args {
     /// The Dockerfile to read (`-` for standard input).
     file: PathBuf,
