@@ -1,0 +1,1 @@
+FROM rust-aarch64-unknown-linux-gnu

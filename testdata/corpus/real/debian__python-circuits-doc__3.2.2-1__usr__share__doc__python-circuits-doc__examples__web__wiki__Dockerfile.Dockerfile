@@ -1,0 +1,6 @@
+FROM crux/python:onbuild
+
+EXPOSE 9000
+
+ENTRYPOINT ["./wiki.py"]
+CMD []

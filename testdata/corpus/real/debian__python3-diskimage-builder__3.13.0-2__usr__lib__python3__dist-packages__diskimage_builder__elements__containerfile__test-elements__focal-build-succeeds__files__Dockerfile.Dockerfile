@@ -1,0 +1,2 @@
+FROM docker.io/library/ubuntu:focal
+RUN touch /testfile

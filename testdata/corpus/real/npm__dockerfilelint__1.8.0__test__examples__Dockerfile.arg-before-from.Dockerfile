@@ -1,0 +1,4 @@
+ARG FOO=BAR
+FROM scratch
+ADD busybox.tar.xz /
+CMD ["sh"]

@@ -1,0 +1,2 @@
+FROM quay.io/opendevmirror/ubuntu:22.04
+RUN touch /testfile

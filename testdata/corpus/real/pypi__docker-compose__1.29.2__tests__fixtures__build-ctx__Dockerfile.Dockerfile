@@ -1,0 +1,3 @@
+FROM busybox:1.31.0-uclibc
+LABEL com.docker.compose.test_image=true
+CMD echo "success"

@@ -1,0 +1,4 @@
+FROM busybox:1.31.0-uclibc
+LABEL com.docker.compose.test_image=true
+ENTRYPOINT ["printf"]
+CMD ["default", "args"]

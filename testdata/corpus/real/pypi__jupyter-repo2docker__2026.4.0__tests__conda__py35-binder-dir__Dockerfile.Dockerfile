@@ -1,0 +1,2 @@
+# This file should be ignored because there's a dedicated binder folder
+FROM doesntmatter

@@ -1,0 +1,3 @@
+FROM python:3.5
+
+RUN exit 1

@@ -1,0 +1,2 @@
+# Smallest possible dockerfile, used only for building images to be tested
+FROM scratch

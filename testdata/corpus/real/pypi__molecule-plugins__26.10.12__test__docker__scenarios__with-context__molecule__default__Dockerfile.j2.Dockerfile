@@ -1,0 +1,4 @@
+FROM python:3
+COPY FOO FOO
+ENTRYPOINT []
+CMD ["cat"]
