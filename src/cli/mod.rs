@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, each turning its arguments into
 //! library calls and printing the result.
 
+mod convert;
 pub mod output;
 mod parse;
 
@@ -11,7 +12,6 @@ pub enum Outcome {
     /// Nothing to report: exit 0.
     Clean,
     /// Findings or differences were reported: exit 1.
-    #[allow(dead_code)]
     Findings,
 }
 
@@ -37,12 +37,14 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Convert(convert::Args),
     Parse(parse::Args),
 }
 
 /// Runs the chosen command.
 pub fn run(cli: Cli) -> miette::Result<Outcome> {
     match cli.command {
+        Command::Convert(args) => convert::run(args),
         Command::Parse(args) => parse::run(args),
     }
 }

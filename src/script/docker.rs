@@ -146,30 +146,129 @@ impl FlagSpec {
 
 const BUILD_FLAGS: FlagSpec = FlagSpec {
     with_value: &[
-        "t", "tag", "f", "file", "build-arg", "target", "network", "label", "platform", "cache-from", "cache-to", "iidfile",
-        "add-host", "cpu-shares", "c", "cpuset-cpus", "cpuset-mems", "cgroup-parent", "m", "memory", "memory-swap",
-        "shm-size", "ulimit", "isolation", "security-opt", "output", "o", "progress", "secret", "ssh", "build-context",
-        "metadata-file", "allow", "attest", "provenance", "sbom", "builder", "cpu-period", "cpu-quota",
+        "t",
+        "tag",
+        "f",
+        "file",
+        "build-arg",
+        "target",
+        "network",
+        "label",
+        "platform",
+        "cache-from",
+        "cache-to",
+        "iidfile",
+        "add-host",
+        "cpu-shares",
+        "c",
+        "cpuset-cpus",
+        "cpuset-mems",
+        "cgroup-parent",
+        "m",
+        "memory",
+        "memory-swap",
+        "shm-size",
+        "ulimit",
+        "isolation",
+        "security-opt",
+        "output",
+        "o",
+        "progress",
+        "secret",
+        "ssh",
+        "build-context",
+        "metadata-file",
+        "allow",
+        "attest",
+        "provenance",
+        "sbom",
+        "builder",
+        "cpu-period",
+        "cpu-quota",
     ],
 };
 
 /// `docker create` and `docker run` share their flags.
 const RUN_FLAGS: FlagSpec = FlagSpec {
     with_value: &[
-        "name", "v", "volume", "mount", "w", "workdir", "entrypoint", "u", "user", "e", "env", "env-file", "p", "publish",
-        "network", "net", "l", "label", "h", "hostname", "m", "memory", "platform", "pull", "restart", "add-host", "cpus",
-        "c", "cpu-shares", "log-driver", "log-opt", "device", "dns", "expose", "group-add", "ipc", "pid", "runtime",
-        "security-opt", "shm-size", "stop-signal", "stop-timeout", "tmpfs", "ulimit", "uts", "volumes-from", "a", "attach",
-        "cidfile", "gpus", "link", "cap-add", "cap-drop", "health-cmd", "health-interval", "isolation", "memory-swap",
-        "network-alias", "storage-opt", "sysctl", "userns", "detach-keys", "cgroupns", "cgroup-parent",
+        "name",
+        "v",
+        "volume",
+        "mount",
+        "w",
+        "workdir",
+        "entrypoint",
+        "u",
+        "user",
+        "e",
+        "env",
+        "env-file",
+        "p",
+        "publish",
+        "network",
+        "net",
+        "l",
+        "label",
+        "h",
+        "hostname",
+        "m",
+        "memory",
+        "platform",
+        "pull",
+        "restart",
+        "add-host",
+        "cpus",
+        "c",
+        "cpu-shares",
+        "log-driver",
+        "log-opt",
+        "device",
+        "dns",
+        "expose",
+        "group-add",
+        "ipc",
+        "pid",
+        "runtime",
+        "security-opt",
+        "shm-size",
+        "stop-signal",
+        "stop-timeout",
+        "tmpfs",
+        "ulimit",
+        "uts",
+        "volumes-from",
+        "a",
+        "attach",
+        "cidfile",
+        "gpus",
+        "link",
+        "cap-add",
+        "cap-drop",
+        "health-cmd",
+        "health-interval",
+        "isolation",
+        "memory-swap",
+        "network-alias",
+        "storage-opt",
+        "sysctl",
+        "userns",
+        "detach-keys",
+        "cgroupns",
+        "cgroup-parent",
     ],
 };
 
 const CP_FLAGS: FlagSpec = FlagSpec { with_value: &[] };
 const RM_FLAGS: FlagSpec = FlagSpec { with_value: &[] };
-const EXPORT_FLAGS: FlagSpec = FlagSpec { with_value: &["o", "output"] };
-const COMMIT_FLAGS: FlagSpec = FlagSpec { with_value: &["a", "author", "c", "change", "m", "message"] };
-const LIFECYCLE_FLAGS: FlagSpec = FlagSpec { with_value: &["t", "time", "s", "signal", "timeout"] };
+const EXPORT_FLAGS: FlagSpec = FlagSpec {
+    with_value: &["o", "output"],
+};
+const COMMIT_FLAGS: FlagSpec = FlagSpec {
+    with_value: &["a", "author", "c", "change", "m", "message"],
+};
+const LIFECYCLE_FLAGS: FlagSpec = FlagSpec {
+    with_value: &["t", "time", "s", "signal", "timeout"],
+};
 
 /// A parsed flag: its name (no dashes), its value, and where it was written.
 struct Flag {
@@ -200,7 +299,10 @@ fn split_flags(args: &[Arg], spec: &FlagSpec, interspersed: bool) -> (Vec<Flag>,
                 None => (long.to_string(), None),
             };
             let value = if let Some(v) = inline {
-                Some(Arg { value: Value::lit(v), at: arg.at })
+                Some(Arg {
+                    value: Value::lit(v),
+                    at: arg.at,
+                })
             } else if spec.takes_value(&name) && i + 1 < args.len() {
                 i += 1;
                 Some(args[i].clone())
@@ -219,7 +321,10 @@ fn split_flags(args: &[Arg], spec: &FlagSpec, interspersed: bool) -> (Vec<Flag>,
                     let rest: String = chars[j + 1..].iter().collect();
                     let rest = rest.strip_prefix('=').map(str::to_string).unwrap_or(rest);
                     let value = if !rest.is_empty() {
-                        Some(Arg { value: Value::lit(rest), at: arg.at })
+                        Some(Arg {
+                            value: Value::lit(rest),
+                            at: arg.at,
+                        })
                     } else if i + 1 < args.len() {
                         i += 1;
                         Some(args[i].clone())
@@ -245,7 +350,15 @@ fn split_flags(args: &[Arg], spec: &FlagSpec, interspersed: bool) -> (Vec<Flag>,
 }
 
 /// The docker CLI's own global flags that take a value (`docker -H x ...`).
-const GLOBAL_WITH_VALUE: &[&str] = &["-H", "--host", "--context", "-c", "--config", "-l", "--log-level"];
+const GLOBAL_WITH_VALUE: &[&str] = &[
+    "-H",
+    "--host",
+    "--context",
+    "-c",
+    "--config",
+    "-l",
+    "--log-level",
+];
 
 /// Finds `docker` in the command (after `sudo`, `env`, `command`, `exec`,
 /// `time`) and returns the arguments after it.
@@ -264,12 +377,20 @@ fn docker_args(cmd: &Command) -> Option<&[Arg]> {
                     if !opt.starts_with('-') {
                         break;
                     }
-                    i += if matches!(opt.as_str(), "-u" | "-g" | "-C" | "-h" | "-p" | "-U") { 2 } else { 1 };
+                    i += if matches!(opt.as_str(), "-u" | "-g" | "-C" | "-h" | "-p" | "-U") {
+                        2
+                    } else {
+                        1
+                    };
                 }
             }
             "env" => {
                 i += 1;
-                while argv.get(i).and_then(|a| a.value.as_lit()).is_some_and(|w| w.contains('=') || w.starts_with('-')) {
+                while argv
+                    .get(i)
+                    .and_then(|a| a.value.as_lit())
+                    .is_some_and(|w| w.contains('=') || w.starts_with('-'))
+                {
                     i += 1;
                 }
             }
@@ -283,7 +404,11 @@ fn docker_args(cmd: &Command) -> Option<&[Arg]> {
         if !w.starts_with('-') {
             break;
         }
-        i += if GLOBAL_WITH_VALUE.contains(&w.as_str()) { 2 } else { 1 };
+        i += if GLOBAL_WITH_VALUE.contains(&w.as_str()) {
+            2
+        } else {
+            1
+        };
     }
     argv.get(i..)
 }
@@ -310,7 +435,11 @@ pub fn recognize(cmd: &Command) -> Option<DockerCall> {
         "create" => {
             let (flags, pos) = split_flags(rest, &RUN_FLAGS, false);
             let image = pos.first()?.clone();
-            DockerCall::Create(Create { name: flag_value(&flags, &["name"]), image, command: pos[1..].to_vec() })
+            DockerCall::Create(Create {
+                name: flag_value(&flags, &["name"]),
+                image,
+                command: pos[1..].to_vec(),
+            })
         }
         "run" => DockerCall::Run(run(rest)?),
         "cp" => {
@@ -319,7 +448,9 @@ pub fn recognize(cmd: &Command) -> Option<DockerCall> {
             DockerCall::Cp(Cp {
                 source: cp_path(src),
                 dest: cp_path(dst),
-                follow_link: flags.iter().any(|f| f.name == "L" || f.name == "follow-link"),
+                follow_link: flags
+                    .iter()
+                    .any(|f| f.name == "L" || f.name == "follow-link"),
                 at: (src.at, dst.at),
             })
         }
@@ -327,29 +458,47 @@ pub fn recognize(cmd: &Command) -> Option<DockerCall> {
         "rmi" => DockerCall::Rmi(split_flags(rest, &RM_FLAGS, true).1),
         "tag" => {
             let pos = split_flags(rest, &RM_FLAGS, true).1;
-            DockerCall::Tag { source: pos.first()?.clone(), target: pos.get(1)?.clone() }
+            DockerCall::Tag {
+                source: pos.first()?.clone(),
+                target: pos.get(1)?.clone(),
+            }
         }
         "commit" => {
             let pos = split_flags(rest, &COMMIT_FLAGS, true).1;
-            DockerCall::Commit { container: pos.first()?.clone(), image: pos.get(1).cloned() }
+            DockerCall::Commit {
+                container: pos.first()?.clone(),
+                image: pos.get(1).cloned(),
+            }
         }
         "export" => {
             let (flags, pos) = split_flags(rest, &EXPORT_FLAGS, true);
-            DockerCall::Export { container: pos.first()?.clone(), output: flag_value(&flags, &["o", "output"]) }
+            DockerCall::Export {
+                container: pos.first()?.clone(),
+                output: flag_value(&flags, &["o", "output"]),
+            }
         }
-        "stop" | "wait" | "start" | "kill" => {
-            DockerCall::Lifecycle { verb, containers: split_flags(rest, &LIFECYCLE_FLAGS, true).1 }
-        }
+        "stop" | "wait" | "start" | "kill" => DockerCall::Lifecycle {
+            verb,
+            containers: split_flags(rest, &LIFECYCLE_FLAGS, true).1,
+        },
         other => DockerCall::Other(other.to_string()),
     })
 }
 
 fn flag_value(flags: &[Flag], names: &[&str]) -> Option<Arg> {
-    flags.iter().rev().find(|f| names.contains(&f.name.as_str())).and_then(|f| f.value.clone())
+    flags
+        .iter()
+        .rev()
+        .find(|f| names.contains(&f.name.as_str()))
+        .and_then(|f| f.value.clone())
 }
 
 fn flag_values(flags: &[Flag], names: &[&str]) -> Vec<Arg> {
-    flags.iter().filter(|f| names.contains(&f.name.as_str())).filter_map(|f| f.value.clone()).collect()
+    flags
+        .iter()
+        .filter(|f| names.contains(&f.name.as_str()))
+        .filter_map(|f| f.value.clone())
+        .collect()
 }
 
 fn build(args: &[Arg]) -> Build {
@@ -361,7 +510,11 @@ fn build(args: &[Arg]) -> Build {
         build_args: flag_values(&flags, &["build-arg"]),
         target: flag_value(&flags, &["target"]),
         network: flag_value(&flags, &["network"]),
-        switches: flags.iter().filter(|f| f.value.is_none()).map(|f| f.name.clone()).collect(),
+        switches: flags
+            .iter()
+            .filter(|f| f.value.is_none())
+            .map(|f| f.name.clone())
+            .collect(),
     }
 }
 
@@ -385,7 +538,11 @@ fn run(args: &[Arg]) -> Option<Run> {
             _ => {}
         }
     }
-    let switch = |names: &[&str]| flags.iter().any(|f| f.value.is_none() && names.contains(&f.name.as_str()));
+    let switch = |names: &[&str]| {
+        flags
+            .iter()
+            .any(|f| f.value.is_none() && names.contains(&f.name.as_str()))
+    };
     Some(Run {
         remove: switch(&["rm"]),
         name: flag_value(&flags, &["name"]),
@@ -431,7 +588,12 @@ fn volume(arg: &Arg) -> Option<Mount> {
         Some((t, o)) => (t, o.as_lit().unwrap_or_default()),
         None => (rest, String::new()),
     };
-    Some(Mount { source, target, read_only: opts.split(',').any(|o| o == "ro"), at: arg.at })
+    Some(Mount {
+        source,
+        target,
+        read_only: opts.split(',').any(|o| o == "ro"),
+        at: arg.at,
+    })
 }
 
 /// `--mount type=bind,source=X,target=Y[,readonly]`.
@@ -452,7 +614,12 @@ fn mount(arg: &Arg) -> Option<Mount> {
     if kind != "bind" {
         return None;
     }
-    Some(Mount { source: Value::lit(source?), target: Value::lit(target?), read_only, at: arg.at })
+    Some(Mount {
+        source: Value::lit(source?),
+        target: Value::lit(target?),
+        read_only,
+        at: arg.at,
+    })
 }
 
 /// `CONTAINER:PATH` or a host path. A colon in the first literal part makes
@@ -467,7 +634,9 @@ fn cp_path(arg: &Arg) -> CpPath {
         return CpPath::Host(arg.value.clone());
     }
     match split_value(&arg.value, ':') {
-        Some((container, path)) if !container.parts.is_empty() => CpPath::Container { container, path },
+        Some((container, path)) if !container.parts.is_empty() => {
+            CpPath::Container { container, path }
+        }
         _ => CpPath::Host(arg.value.clone()),
     }
 }

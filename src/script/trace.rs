@@ -14,7 +14,7 @@ use crate::dockerfile::Span;
 pub type FileId = usize;
 
 /// A byte range in one of the script files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Location {
     /// Which file (index into [`Trace::files`]).
     pub file: FileId,

@@ -1,0 +1,255 @@
+//! `msmigrate convert`: turn a builder-pattern setup into one multi-stage
+//! Dockerfile.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use miette::{IntoDiagnostic, WrapErr};
+use msmigrate::convert::{self, Conversion, Severity, Status};
+use msmigrate::script::bash::{self, DirFiles};
+
+use super::Outcome;
+use super::output::{self, FileDiagnostic};
+
+/// Convert a builder-pattern setup (a builder Dockerfile, a script that runs
+/// `docker build`, `docker create`/`run` and `docker cp`, and a runtime
+/// Dockerfile) into one equivalent multi-stage Dockerfile.
+///
+/// The driver script is evaluated statically (nothing is run): its docker
+/// calls and host commands are replayed to find which files the runtime
+/// build reads from the builder. The result goes to standard output and a
+/// summary to standard error. What cannot be resolved is reported with the
+/// script line it comes from; no path is ever guessed.
+///
+/// Exit codes: 0 converted (or nothing to convert), 1 partial or unsupported
+/// (or, with --check, a convertible setup exists), 2 usage or I/O error.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  msmigrate convert ./builder-pattern\n  msmigrate convert --diff .\n  msmigrate convert --write --stage-name build .\n  msmigrate convert --format json . | jq .artifacts"
+)]
+pub struct Args {
+    /// The directory holding the setup (the script is assumed to run from it).
+    dir: PathBuf,
+
+    /// The driver script, relative to DIR (default: `build.sh`, else the one
+    /// `*.sh` file that calls docker).
+    #[arg(long)]
+    script: Option<PathBuf>,
+
+    /// Positional arguments the script is run with (`$1`, `$2`...).
+    #[arg(long = "arg", value_name = "VALUE")]
+    args: Vec<String>,
+
+    /// Name for the builder stage (default: derived from its image tag).
+    #[arg(long)]
+    stage_name: Option<String>,
+
+    /// Replace the runtime Dockerfile in place (atomically) instead of
+    /// printing the result.
+    #[arg(long, conflicts_with_all = ["diff", "check"])]
+    write: bool,
+
+    /// Show a unified diff against the current runtime Dockerfile.
+    #[arg(long, conflicts_with = "check")]
+    diff: bool,
+
+    /// Write nothing; exit 1 when a convertible setup exists (for pre-commit).
+    #[arg(long)]
+    check: bool,
+
+    /// Output format: `text` (the Dockerfile or diff) or `json` (a report).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn find_script(dir: &Path) -> miette::Result<PathBuf> {
+    if dir.join("build.sh").is_file() {
+        return Ok(PathBuf::from("build.sh"));
+    }
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read {}", dir.display()))?
+    {
+        let path = entry.into_diagnostic()?.path();
+        if path.extension().is_some_and(|e| e == "sh")
+            && std::fs::read_to_string(&path).is_ok_and(|t| t.contains("docker"))
+        {
+            found.push(PathBuf::from(path.file_name().unwrap_or_default()));
+        }
+    }
+    found.sort();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(miette::miette!(
+            help = "name the script with --script",
+            "no build script that calls docker in {}",
+            dir.display()
+        )),
+        _ => Err(miette::miette!(
+            help = "choose one with --script",
+            "several scripts call docker in {}: {}",
+            dir.display(),
+            found
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+pub fn run(args: Args) -> miette::Result<Outcome> {
+    let dir = &args.dir;
+    if !dir.is_dir() {
+        return Err(miette::miette!("{} is not a directory", dir.display()));
+    }
+    let script = match &args.script {
+        Some(s) => s.clone(),
+        None => find_script(dir)?,
+    };
+    let script_text = std::fs::read(dir.join(&script))
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read {}", dir.join(&script).display()))?;
+    let script_text = String::from_utf8_lossy(&script_text);
+    let options = bash::Options {
+        args: args.args.clone(),
+        ..Default::default()
+    };
+    let script_name = script.to_string_lossy().into_owned();
+    let trace = bash::evaluate(
+        &format!("./{script_name}"),
+        &script_text,
+        &DirFiles(dir.clone()),
+        &options,
+    );
+    let mut conversion = convert::convert(
+        dir,
+        &trace,
+        &convert::Options {
+            stage_name: args.stage_name.clone(),
+        },
+    );
+
+    if args.write && conversion.status == Status::Converted {
+        if let (Some(out), Some(df)) = (&conversion.output, &conversion.dockerfile) {
+            output::write_atomically(&dir.join(df), out.as_bytes())?;
+            conversion.files_written.push(df.clone());
+        }
+    }
+
+    render_diagnostics(dir, &conversion);
+    let mut stdout = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &conversion).into_diagnostic()?;
+            writeln!(stdout).into_diagnostic()?;
+        }
+        Format::Text => {
+            summarize(&conversion);
+            if let Some(out) = &conversion.output {
+                if args.diff {
+                    let current = conversion
+                        .dockerfile
+                        .as_ref()
+                        .and_then(|d| std::fs::read_to_string(dir.join(d)).ok())
+                        .unwrap_or_default();
+                    let name = conversion.dockerfile.clone().unwrap_or_default();
+                    let diff = similar::TextDiff::from_lines(current.as_str(), out.as_str());
+                    write!(
+                        stdout,
+                        "{}",
+                        diff.unified_diff()
+                            .header(&format!("a/{name}"), &format!("b/{name}"))
+                    )
+                    .into_diagnostic()?;
+                } else if !args.write && !args.check {
+                    write!(stdout, "{out}").into_diagnostic()?;
+                }
+            }
+        }
+    }
+    if args.write && !conversion.files_written.is_empty() {
+        let c = &conversion;
+        let mut cmd = format!(
+            "docker build -f {}",
+            dir.join(c.dockerfile.as_deref().unwrap_or("Dockerfile"))
+                .display()
+        );
+        for (k, v) in &c.build_args {
+            cmd.push_str(&format!(" --build-arg {k}={v}"));
+        }
+        if let Some(t) = &c.target_image {
+            cmd.push_str(&format!(" -t {t}"));
+        }
+        cmd.push_str(&format!(
+            " {}",
+            dir.join(c.context.as_deref().unwrap_or(".")).display()
+        ));
+        let _ = writeln!(
+            std::io::stderr(),
+            "wrote {}; build with:\n  {cmd}",
+            c.files_written.join(", ")
+        );
+    }
+    Ok(match (conversion.status, args.check) {
+        (Status::Converted | Status::Partial, true) => Outcome::Findings,
+        (Status::Converted | Status::NothingToConvert, _) => Outcome::Clean,
+        _ => Outcome::Findings,
+    })
+}
+
+/// The flow as people read it, on standard error.
+fn summarize(c: &Conversion) {
+    let mut err = std::io::stderr().lock();
+    let status = match c.status {
+        Status::Converted => "converted",
+        Status::Partial => "partially converted",
+        Status::Unsupported => "not converted",
+        Status::NothingToConvert => "nothing to convert",
+    };
+    let _ = writeln!(err, "msmigrate: {status}");
+    for s in &c.stages {
+        let _ = writeln!(
+            err,
+            "  stage {:<24} {:<9} from {}",
+            s.name.as_deref().unwrap_or("-"),
+            s.role,
+            s.from
+        );
+    }
+    for a in &c.artifacts {
+        let _ = writeln!(
+            err,
+            "  artifact {} from {} -> {}",
+            a.source, a.from_stage, a.dest
+        );
+    }
+}
+
+fn render_diagnostics(dir: &Path, c: &Conversion) {
+    for d in &c.diagnostics {
+        let source = std::fs::read_to_string(dir.join(&d.file)).unwrap_or_default();
+        let severity = match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        };
+        let report = FileDiagnostic::new(
+            d.code,
+            &d.message,
+            &d.file,
+            source,
+            d.span,
+            severity,
+            d.help.clone(),
+        );
+        let _ = writeln!(std::io::stderr(), "{:?}", miette::Report::new(report));
+    }
+}

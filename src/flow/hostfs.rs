@@ -1,0 +1,423 @@
+//! A model of the host directory a builder-pattern script works in.
+//!
+//! The legacy flow moves files through the host: `docker cp` drops build
+//! artifacts next to the sources, `mkdir`, `mv`, `chmod` and `tar -x` shape
+//! them, and the runtime `docker build` picks them up from its context. To
+//! replace that hand-off with `COPY --from`, we must know, for any path the
+//! runtime build reads, whether it holds checkout content, an artifact (and
+//! which container path it came from), or a mix. [`HostFs`] answers that by
+//! replaying the host-side steps over the real checkout as a stack of
+//! layers, with `docker cp`'s documented semantics for each copy.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Where the content of a layer comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A path inside a container (index into the flow's containers).
+    Container {
+        /// The container.
+        container: usize,
+        /// Absolute path inside it.
+        path: String,
+    },
+    /// A path of the original checkout (moved or copied on the host).
+    Checkout(String),
+}
+
+/// What kind of file system object a path holds, as far as is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A regular file (or symlink to one).
+    File,
+    /// A directory.
+    Dir,
+    /// Exists, kind not known statically (a container path copied out).
+    Unknown,
+}
+
+/// A host-side change applied to an artifact after it was copied out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostStep {
+    /// `chmod MODE` on the path (relative to the layer's root; "" for itself).
+    Chmod { mode: String, rel: String },
+    /// `strip` on the path.
+    Strip { rel: String },
+}
+
+/// One thing placed on the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    /// Host path, relative to the setup directory, normalised.
+    pub host: String,
+    /// True when the content was merged into an existing directory
+    /// (`docker cp c:/dir/. existing/`), so the directory also keeps what
+    /// it held before.
+    pub merged: bool,
+    /// Where the content comes from.
+    pub origin: Origin,
+    /// What it is.
+    pub kind: Kind,
+    /// Changes made to it on the host afterwards.
+    pub post: Vec<PostStep>,
+    /// The script step that created it (index into the trace).
+    pub step: usize,
+}
+
+/// What is found at a host path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// Only checkout content (or nothing known from the script).
+    Checkout,
+    /// Entirely content of one layer: the path inside its origin.
+    Layer {
+        /// Index into [`HostFs::layers`].
+        layer: usize,
+        /// The path relative to the layer root ("" for the root itself).
+        rel: String,
+    },
+    /// A directory with checkout content (when `checkout` is true) and, on
+    /// top, layers at these paths relative to it.
+    Mixed {
+        /// Whether checkout content remains under the path.
+        checkout: bool,
+        /// Layers under the path: (layer index, path relative to the queried path).
+        layers: Vec<(usize, String)>,
+    },
+    /// Nothing is there.
+    Missing,
+}
+
+/// The modelled host directory.
+#[derive(Debug, Clone)]
+pub struct HostFs {
+    root: PathBuf,
+    /// Layers, in the order they were placed; later ones win.
+    pub layers: Vec<Layer>,
+    created_dirs: BTreeSet<String>,
+    removed: BTreeSet<String>,
+}
+
+/// Normalises a relative path: drops `.` components and empty segments,
+/// resolves `..`; `None` when it climbs above the root.
+pub fn normalize(path: &str) -> Option<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                out.pop()?;
+            }
+            p => out.push(p),
+        }
+    }
+    Some(out.join("/"))
+}
+
+/// `base` joined with `rel` (either may be empty).
+pub fn join(base: &str, rel: &str) -> String {
+    match (base.is_empty(), rel.is_empty()) {
+        (true, _) => rel.to_string(),
+        (_, true) => base.to_string(),
+        _ => format!("{base}/{rel}"),
+    }
+}
+
+/// The last path component.
+pub fn basename(path: &str) -> &str {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+}
+
+/// `path` relative to `prefix` when it is `prefix` or under it.
+fn under<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    if prefix.is_empty() {
+        return Some(path);
+    }
+    if path == prefix {
+        return Some("");
+    }
+    path.strip_prefix(prefix)?.strip_prefix('/')
+}
+
+impl HostFs {
+    /// The checkout at `root`, before the script ran.
+    pub fn new(root: &Path) -> HostFs {
+        HostFs {
+            root: root.to_path_buf(),
+            layers: Vec::new(),
+            created_dirs: BTreeSet::new(),
+            removed: BTreeSet::new(),
+        }
+    }
+
+    fn checkout_kind(&self, path: &str) -> Option<Kind> {
+        if self.removed.iter().any(|r| under(path, r).is_some()) {
+            return None;
+        }
+        let meta = std::fs::metadata(self.root.join(path)).ok()?;
+        Some(if meta.is_dir() { Kind::Dir } else { Kind::File })
+    }
+
+    /// The kind of object at `path`, or `None` when nothing is there.
+    pub fn kind(&self, path: &str) -> Option<Kind> {
+        for layer in self.layers.iter().rev() {
+            if let Some(rel) = under(path, &layer.host) {
+                if rel.is_empty() {
+                    return Some(if layer.merged { Kind::Dir } else { layer.kind });
+                }
+                if !layer.merged {
+                    // Inside an opaque artifact: exists only if it is a directory
+                    // holding it, which is not known.
+                    return match layer.kind {
+                        Kind::File => None,
+                        _ => Some(Kind::Unknown),
+                    };
+                }
+            }
+        }
+        if path.is_empty() || self.created_dirs.contains(path) {
+            return Some(Kind::Dir);
+        }
+        self.checkout_kind(path)
+    }
+
+    /// `mkdir [-p] path`.
+    pub fn mkdir(&mut self, path: &str, parents: bool) {
+        if parents {
+            let mut acc = String::new();
+            for part in path.split('/') {
+                acc = join(&acc, part);
+                self.created_dirs.insert(acc.clone());
+            }
+        } else {
+            self.created_dirs.insert(path.to_string());
+        }
+        self.removed.retain(|r| r != path);
+    }
+
+    /// `rm -r path`: removes the path and everything under it.
+    pub fn remove(&mut self, path: &str) {
+        self.layers.retain(|l| under(&l.host, path).is_none());
+        self.created_dirs.retain(|d| under(d, path).is_none());
+        self.removed.insert(path.to_string());
+    }
+
+    /// `docker cp CONTAINER:SRC DEST` with Docker's documented semantics.
+    /// `src` is the container path as written (a trailing `/.` copies the
+    /// directory's contents). Returns a message when docker would fail.
+    pub fn copy_out(
+        &mut self,
+        container: usize,
+        src: &str,
+        dest: &str,
+        step: usize,
+    ) -> Result<(), String> {
+        let contents = src.ends_with("/.") || src == ".";
+        let src_is_dir = contents || src.ends_with('/');
+        let src_path = container_path(src);
+        let dest_dir_syntax = dest.ends_with('/');
+        let dest = normalize(dest).ok_or_else(|| format!("`{dest}` is outside the directory"))?;
+        let origin = Origin::Container {
+            container,
+            path: src_path.clone(),
+        };
+        let kind = if src_is_dir { Kind::Dir } else { Kind::Unknown };
+        let (host, merged) = match self.kind(&dest) {
+            None => {
+                if dest_dir_syntax && !src_is_dir {
+                    // Docker fails for a file source; only a directory works.
+                    // The script is assumed to work, so the source is a directory.
+                }
+                let parent = dest.rsplit_once('/').map_or("", |(p, _)| p);
+                if self.kind(parent).is_none() {
+                    return Err(format!(
+                        "the parent directory of `{dest}` does not exist, so `docker cp` would fail"
+                    ));
+                }
+                (dest, false)
+            }
+            Some(Kind::Dir) if contents => (dest, true),
+            Some(Kind::Dir) => (join(&dest, basename(&src_path)), false),
+            Some(Kind::File) if src_is_dir => {
+                return Err(format!(
+                    "`{dest}` is a file; `docker cp` cannot copy a directory onto it"
+                ));
+            }
+            Some(Kind::File) => (dest, false),
+            Some(Kind::Unknown) => {
+                return Err(format!(
+                    "`{dest}` already holds an earlier artifact whose kind (file or directory) decides where this copy lands"
+                ));
+            }
+        };
+        if !merged {
+            self.layers.retain(|l| under(&l.host, &host).is_none());
+        }
+        self.layers.push(Layer {
+            host,
+            merged,
+            origin,
+            kind,
+            post: Vec::new(),
+            step,
+        });
+        Ok(())
+    }
+
+    /// Marks `path` as fully produced by a container directory that is
+    /// merged over what is there (a bind mount written by `docker run`).
+    pub fn merge_container_dir(
+        &mut self,
+        container: usize,
+        container_dir: &str,
+        host_dir: &str,
+        step: usize,
+    ) {
+        self.layers.push(Layer {
+            host: host_dir.to_string(),
+            merged: true,
+            origin: Origin::Container {
+                container,
+                path: container_path(container_dir),
+            },
+            kind: Kind::Dir,
+            post: Vec::new(),
+            step,
+        });
+    }
+
+    /// `mv SRC DST` (and `cp -r SRC DST` when `keep` is true) on the host.
+    pub fn move_path(
+        &mut self,
+        src: &str,
+        dst: &str,
+        keep: bool,
+        step: usize,
+    ) -> Result<(), String> {
+        let target = match self.kind(dst) {
+            Some(Kind::Dir) => join(dst, basename(src)),
+            _ => dst.to_string(),
+        };
+        let mut moved = Vec::new();
+        for layer in &self.layers {
+            if let Some(rel) = under(&layer.host, src) {
+                let mut l = layer.clone();
+                l.host = join(&target, rel);
+                l.step = step;
+                moved.push(l);
+            }
+        }
+        // Content of src that no layer covers is checkout content.
+        let covered = self.layers.iter().any(|l| l.host == src && !l.merged);
+        if !covered {
+            let Some(kind) = self
+                .checkout_kind(src)
+                .or_else(|| self.created_dirs.contains(src).then_some(Kind::Dir))
+            else {
+                if moved.is_empty() {
+                    return Err(format!("`{src}` does not exist on the host at this point"));
+                }
+                return self.finish_move(src, &target, moved, keep);
+            };
+            moved.insert(
+                0,
+                Layer {
+                    host: target.clone(),
+                    merged: false,
+                    origin: Origin::Checkout(src.to_string()),
+                    kind,
+                    post: Vec::new(),
+                    step,
+                },
+            );
+        }
+        self.finish_move(src, &target, moved, keep)
+    }
+
+    fn finish_move(
+        &mut self,
+        src: &str,
+        target: &str,
+        moved: Vec<Layer>,
+        keep: bool,
+    ) -> Result<(), String> {
+        if !keep {
+            self.remove(src);
+        }
+        self.layers.retain(|l| under(&l.host, target).is_none());
+        self.layers.extend(moved);
+        Ok(())
+    }
+
+    /// Records a host-side change (`chmod`, `strip`) on an artifact.
+    pub fn post_step(
+        &mut self,
+        path: &str,
+        make: impl Fn(String) -> PostStep,
+    ) -> Result<(), String> {
+        for layer in self.layers.iter_mut().rev() {
+            if let Some(rel) = under(path, &layer.host) {
+                if !layer.merged || !rel.is_empty() {
+                    layer.post.push(make(rel.to_string()));
+                    return Ok(());
+                }
+            }
+        }
+        Err(format!("`{path}` is not a build artifact"))
+    }
+
+    /// What the host holds at `path` now.
+    pub fn resolve(&self, path: &str) -> Resolution {
+        // The newest layer at or above the path decides, unless it merged.
+        for (i, layer) in self.layers.iter().enumerate().rev() {
+            if let Some(rel) = under(path, &layer.host) {
+                if !layer.merged {
+                    return Resolution::Layer {
+                        layer: i,
+                        rel: rel.to_string(),
+                    };
+                }
+                if !rel.is_empty() {
+                    // Inside a merged directory: the layer may or may not
+                    // hold it; only a path that is not in the checkout is
+                    // known to come from the layer.
+                    if self.checkout_kind(path).is_none() {
+                        return Resolution::Layer {
+                            layer: i,
+                            rel: rel.to_string(),
+                        };
+                    }
+                }
+                break;
+            }
+        }
+        let mut layers = Vec::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            if let Some(rel) = under(&layer.host, path) {
+                layers.push((i, rel.to_string()));
+            }
+        }
+        let checkout = self.checkout_kind(path).is_some()
+            || self.created_dirs.contains(path)
+            || path.is_empty();
+        match (checkout, layers.is_empty()) {
+            (true, true) => Resolution::Checkout,
+            (false, true) => Resolution::Missing,
+            _ => Resolution::Mixed { checkout, layers },
+        }
+    }
+}
+
+/// A container path as absolute and normalised; `docker cp` reads paths
+/// relative to `/`.
+pub fn container_path(path: &str) -> String {
+    let trimmed = path.strip_suffix("/.").unwrap_or(path);
+    format!(
+        "/{}",
+        normalize(trimmed.trim_start_matches('/')).unwrap_or_default()
+    )
+}

@@ -1,0 +1,551 @@
+//! The builder→runtime flow of a legacy setup, reconstructed from the
+//! evaluated driver script.
+//!
+//! [`Flow::from_trace`] walks the script's commands in execution order and
+//! keeps the state a real run would have: which images were built from which
+//! Dockerfile and context, which containers exist and from which image, and
+//! what the host directory holds ([`hostfs::HostFs`]) as `docker cp`,
+//! `docker run` bind mounts and host commands (`mkdir`, `mv`, `chmod`,
+//! `tar -x`...) change it. Each image build keeps a snapshot of the host
+//! directory as it was when the build ran, which is what its COPY sources
+//! read.
+
+pub mod hostfs;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::script::docker::{self, CpPath, DockerCall};
+use crate::script::{Arg, Command, Condition, Location, Part, Trace, Value};
+use hostfs::{HostFs, PostStep, join, normalize};
+
+/// One `docker build`.
+#[derive(Debug, Clone)]
+pub struct ImageBuild {
+    /// The script step.
+    pub step: usize,
+    /// `-t` tags as written (unknown parts shown symbolically).
+    pub tags: Vec<String>,
+    /// The Dockerfile, relative to the setup directory.
+    pub dockerfile: String,
+    /// The context directory, relative to the setup directory ("" for it).
+    pub context: String,
+    /// `--build-arg` values: name and value (None: taken from the environment).
+    pub build_args: Vec<(String, Option<String>)>,
+    /// `--target`.
+    pub target: Option<String>,
+    /// Where the command is.
+    pub at: Location,
+}
+
+/// The image a container runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageRef {
+    /// An image the script built (index into [`Flow::builds`]).
+    Build(usize),
+    /// Any other image, by reference.
+    External(String),
+}
+
+/// A container the script created or ran.
+#[derive(Debug, Clone)]
+pub struct Container {
+    /// The script step that created it.
+    pub step: usize,
+    /// `--name`, when given.
+    pub name: Option<String>,
+    /// Its image.
+    pub image: ImageRef,
+    /// For `docker run`: what it ran, which is build work to move into a stage.
+    pub run: Option<docker::Run>,
+    /// Where the command is.
+    pub at: Location,
+}
+
+/// Something the flow cannot resolve, with where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// What went wrong.
+    pub message: String,
+    /// The script text it is about.
+    pub at: Location,
+    /// What would resolve it.
+    pub help: Option<String>,
+}
+
+/// The reconstructed flow.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// Image builds, in order.
+    pub builds: Vec<ImageBuild>,
+    /// The host directory as each build saw it (same index as `builds`).
+    pub host_at_build: Vec<HostFs>,
+    /// Containers, in order.
+    pub containers: Vec<Container>,
+    /// Container→host copies: (container, container path, host path, step).
+    pub transfers: Vec<(usize, String, String, usize)>,
+    /// What could not be resolved.
+    pub problems: Vec<Problem>,
+    /// How many times the script took files out of a container (`docker cp`
+    /// to the host, `docker run` writing to the host), resolved or not.
+    pub extractions: usize,
+}
+
+/// Renders a value for use as a key or in messages.
+fn text(v: &Value) -> String {
+    v.to_string()
+}
+
+impl Flow {
+    /// Replays `trace` (the driver run from `dir`) and returns the flow.
+    pub fn from_trace(trace: &Trace, dir: &Path) -> Flow {
+        let mut flow = Flow {
+            builds: Vec::new(),
+            host_at_build: Vec::new(),
+            containers: Vec::new(),
+            transfers: Vec::new(),
+            problems: Vec::new(),
+            extractions: 0,
+        };
+        let mut host = HostFs::new(dir);
+        let mut tags: HashMap<String, usize> = HashMap::new();
+        let mut names: HashMap<String, usize> = HashMap::new();
+        let mut by_step: HashMap<usize, usize> = HashMap::new();
+
+        for (step, cmd) in trace.commands.iter().enumerate() {
+            if cmd.condition == Condition::OnFailure {
+                continue;
+            }
+            let Some(call) = docker::recognize(cmd) else {
+                flow.host_command(&mut host, cmd, step, trace);
+                continue;
+            };
+            match call {
+                DockerCall::Build(b) => {
+                    let cwd = cwd_of(cmd);
+                    let context = b
+                        .context
+                        .as_ref()
+                        .map(|c| path_arg(&cwd, c))
+                        .unwrap_or(Ok(cwd.clone()));
+                    let context = match context {
+                        Ok(c) => c,
+                        Err(p) => {
+                            flow.problems.push(p);
+                            continue;
+                        }
+                    };
+                    let dockerfile = match &b.file {
+                        // The docker CLI reads -f relative to the current
+                        // directory, not to the context.
+                        Some(f) => match path_arg(&cwd, f) {
+                            Ok(p) => p,
+                            Err(p) => {
+                                flow.problems.push(p);
+                                continue;
+                            }
+                        },
+                        None => join(&context, "Dockerfile"),
+                    };
+                    let index = flow.builds.len();
+                    let tag_texts: Vec<String> = b.tags.iter().map(|t| text(&t.value)).collect();
+                    for t in &tag_texts {
+                        tags.insert(t.clone(), index);
+                        tags.insert(without_latest(t), index);
+                    }
+                    flow.builds.push(ImageBuild {
+                        step,
+                        tags: tag_texts,
+                        dockerfile,
+                        context,
+                        build_args: b.build_args.iter().map(build_arg).collect(),
+                        target: b.target.as_ref().map(|t| text(&t.value)),
+                        at: cmd.at,
+                    });
+                    flow.host_at_build.push(host.clone());
+                }
+                DockerCall::Create(c) => {
+                    let image = image_ref(&tags, &c.image);
+                    let index = flow.containers.len();
+                    let name = c.name.as_ref().map(|n| text(&n.value));
+                    if let Some(n) = &name {
+                        names.insert(n.clone(), index);
+                    }
+                    by_step.insert(step, index);
+                    flow.containers.push(Container {
+                        step,
+                        name,
+                        image,
+                        run: None,
+                        at: cmd.at,
+                    });
+                }
+                DockerCall::Run(r) => {
+                    let image = image_ref(&tags, &r.image);
+                    let index = flow.containers.len();
+                    let name = r.name.as_ref().map(|n| text(&n.value));
+                    if let Some(n) = &name {
+                        names.insert(n.clone(), index);
+                    }
+                    by_step.insert(step, index);
+                    flow.extractions += 1;
+                    flow.run_outputs(&mut host, cmd, &r, index, step, trace);
+                    flow.containers.push(Container {
+                        step,
+                        name,
+                        image,
+                        run: Some(r),
+                        at: cmd.at,
+                    });
+                }
+                DockerCall::Cp(cp) => {
+                    flow.extractions += 1;
+                    flow.docker_cp(&mut host, cmd, &cp, &names, &by_step, step)
+                }
+                DockerCall::Tag { source, target } => {
+                    if let Some(&i) = tags.get(&text(&source.value)) {
+                        tags.insert(text(&target.value), i);
+                    }
+                }
+                DockerCall::Export { container, .. } | DockerCall::Commit { container, .. } => {
+                    flow.problems.push(Problem {
+                        message: format!(
+                            "`docker {}` of container `{}` is not converted",
+                            cmd_verb(cmd),
+                            text(&container.value)
+                        ),
+                        at: cmd.at,
+                        help: Some("copy the files you need with `docker cp` instead".to_string()),
+                    });
+                }
+                _ => {}
+            }
+        }
+        flow
+    }
+
+    fn container_of(
+        &mut self,
+        value: &Value,
+        names: &HashMap<String, usize>,
+        by_step: &HashMap<usize, usize>,
+        at: Location,
+    ) -> Option<usize> {
+        if let [Part::Output(step)] = value.parts.as_slice() {
+            if let Some(&c) = by_step.get(step) {
+                return Some(c);
+            }
+        }
+        if let Some(&c) = names.get(&text(value)) {
+            return Some(c);
+        }
+        self.problems.push(Problem {
+            message: format!("container `{}` is not one the script created", text(value)),
+            at,
+            help: Some(
+                "create it with `docker create --name NAME IMAGE` in the same script".to_string(),
+            ),
+        });
+        None
+    }
+
+    fn docker_cp(
+        &mut self,
+        host: &mut HostFs,
+        cmd: &Command,
+        cp: &docker::Cp,
+        names: &HashMap<String, usize>,
+        by_step: &HashMap<usize, usize>,
+        step: usize,
+    ) {
+        let (CpPath::Container { container, path }, CpPath::Host(dest)) = (&cp.source, &cp.dest)
+        else {
+            return;
+        };
+        let Some(c) = self.container_of(container, names, by_step, cp.at.0) else {
+            return;
+        };
+        let Some(src) = path.as_lit() else {
+            self.problems
+                .push(unknown_problem(path, cp.at.0, "the container path"));
+            return;
+        };
+        let Some(dest_text) = dest.as_lit() else {
+            self.problems
+                .push(unknown_problem(dest, cp.at.1, "the host destination"));
+            return;
+        };
+        let dest_path = match resolve_host(&cwd_of(cmd), &dest_text) {
+            Some(p) => p,
+            None => {
+                self.problems.push(Problem {
+                    message: format!(
+                        "the destination `{dest_text}` is outside the setup directory"
+                    ),
+                    at: cp.at.1,
+                    help: None,
+                });
+                return;
+            }
+        };
+        let dest_path = if dest_text.ends_with('/') {
+            format!("{dest_path}/")
+        } else {
+            dest_path
+        };
+        if let Err(message) = host.copy_out(c, &src, &dest_path, step) {
+            self.problems.push(Problem {
+                message,
+                at: cmd.at,
+                help: None,
+            });
+            return;
+        }
+        self.transfers
+            .push((c, hostfs::container_path(&src), dest_path, step));
+    }
+
+    /// What a `docker run` leaves on the host: writes into read-write bind
+    /// mounts of the setup directory, and its standard output when
+    /// redirected to a file or piped into `tar -x`.
+    fn run_outputs(
+        &mut self,
+        host: &mut HostFs,
+        cmd: &Command,
+        run: &docker::Run,
+        index: usize,
+        step: usize,
+        trace: &Trace,
+    ) {
+        let cwd = cwd_of(cmd);
+        for m in &run.mounts {
+            if m.read_only {
+                continue;
+            }
+            let (Some(src), Some(target)) = (m.source.as_lit(), m.target.as_lit()) else {
+                continue;
+            };
+            if !(src.starts_with('.') || src.starts_with('/')) {
+                continue; // a named volume
+            }
+            if let Some(h) = resolve_host(&cwd, &src) {
+                host.merge_container_dir(index, &target, &h, step);
+            }
+        }
+        let words: Vec<String> = run
+            .command
+            .iter()
+            .filter_map(|a| a.value.as_lit())
+            .collect();
+        if let Some(out) = cmd
+            .redirects
+            .iter()
+            .find(|r| r.fd == 1 && (r.op == ">" || r.op == ">>"))
+        {
+            // `docker run img cat /path > file`.
+            if let (Some(file), ["cat", path]) = (
+                out.target.as_lit(),
+                words
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+            ) {
+                if let Some(h) = resolve_host(&cwd, &file) {
+                    if let Err(message) = host.copy_out(index, path, &h, step) {
+                        self.problems.push(Problem {
+                            message,
+                            at: cmd.at,
+                            help: None,
+                        });
+                    } else {
+                        self.transfers
+                            .push((index, hostfs::container_path(path), h, step));
+                    }
+                }
+            }
+        }
+        if let Some((pipe, 0)) = cmd.pipeline {
+            // `docker run img tar -c -C DIR . | tar -x -C DEST`.
+            let next = trace
+                .commands
+                .iter()
+                .find(|c| c.pipeline == Some((pipe, 1)));
+            if let (Some(dir), Some(next)) = (tar_create_dir(&words), next) {
+                let next_words: Vec<String> =
+                    next.argv.iter().filter_map(|a| a.value.as_lit()).collect();
+                if let Some(dest) = tar_extract_dir(&next_words) {
+                    if let Some(h) = resolve_host(&cwd_of(next), &dest) {
+                        host.merge_container_dir(index, &dir, &h, step);
+                        self.transfers
+                            .push((index, hostfs::container_path(&dir), h, step));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Host commands that change what the runtime build will see.
+    fn host_command(&mut self, host: &mut HostFs, cmd: &Command, step: usize, trace: &Trace) {
+        let words: Vec<String> = cmd.argv.iter().map(|a| text(&a.value)).collect();
+        let Some(name) = words
+            .first()
+            .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
+        else {
+            return;
+        };
+        if cmd.pipeline.is_some_and(|(_, pos)| pos > 0) && name == "tar" {
+            return; // handled with the docker run that feeds it
+        }
+        let cwd = cwd_of(cmd);
+        let (opts, paths): (Vec<&String>, Vec<&String>) = words[1..]
+            .iter()
+            .partition(|w| w.starts_with('-') && w.len() > 1);
+        let has = |c: char| opts.iter().any(|o| !o.starts_with("--") && o.contains(c));
+        let resolve = |p: &str| resolve_host(&cwd, p);
+        let _ = trace;
+        match name.as_str() {
+            "mkdir" => {
+                for p in paths.iter().filter_map(|p| resolve(p)) {
+                    host.mkdir(&p, has('p') || opts.iter().any(|o| *o == "--parents"));
+                }
+            }
+            "rm" | "rmdir" => {
+                for p in paths.iter().filter_map(|p| resolve(p)) {
+                    host.remove(&p);
+                }
+            }
+            "mv" | "cp" if paths.len() == 2 => {
+                if let (Some(a), Some(b)) = (resolve(paths[0]), resolve(paths[1])) {
+                    if let Err(message) = host.move_path(&a, &b, name == "cp", step) {
+                        // Moving something the script did not produce is not our concern.
+                        let _ = message;
+                    }
+                }
+            }
+            "chmod" if paths.len() >= 2 => {
+                let mode = paths[0].clone();
+                for p in paths[1..].iter().filter_map(|p| resolve(p)) {
+                    let _ = host.post_step(&p, |rel| PostStep::Chmod {
+                        mode: mode.clone(),
+                        rel,
+                    });
+                }
+            }
+            "strip" => {
+                for p in paths.iter().filter_map(|p| resolve(p)) {
+                    let _ = host.post_step(&p, |rel| PostStep::Strip { rel });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `--build-arg K=V`; a value not known statically (`K=$https_proxy`) is
+/// treated like `--build-arg K`, taken from the environment at build time.
+fn build_arg(arg: &Arg) -> (String, Option<String>) {
+    if let Some(t) = arg.value.as_lit() {
+        return match t.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (t, None),
+        };
+    }
+    let prefix = match arg.value.parts.first() {
+        Some(Part::Lit(s)) => s.split('=').next().unwrap_or_default().to_string(),
+        _ => String::new(),
+    };
+    (prefix, None)
+}
+
+/// `docker build` of `repo:latest` is also `repo`.
+fn without_latest(tag: &str) -> String {
+    tag.strip_suffix(":latest")
+        .map_or_else(|| format!("{tag}:latest"), str::to_string)
+}
+
+fn image_ref(tags: &HashMap<String, usize>, image: &Arg) -> ImageRef {
+    let t = text(&image.value);
+    match tags.get(&t) {
+        Some(&i) => ImageRef::Build(i),
+        None => ImageRef::External(t),
+    }
+}
+
+fn cmd_verb(cmd: &Command) -> String {
+    cmd.argv
+        .iter()
+        .filter_map(|a| a.value.as_lit())
+        .find(|w| w == "export" || w == "commit")
+        .unwrap_or_default()
+}
+
+fn cwd_of(cmd: &Command) -> String {
+    cmd.cwd
+        .as_lit()
+        .map(|c| normalize(&c).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// A host path argument relative to the setup directory.
+fn resolve_host(cwd: &str, path: &str) -> Option<String> {
+    if path.starts_with('/') {
+        return None;
+    }
+    normalize(&join(cwd, path))
+}
+
+fn path_arg(cwd: &str, arg: &Arg) -> Result<String, Problem> {
+    let Some(p) = arg.value.as_lit() else {
+        return Err(unknown_problem(&arg.value, arg.at, "this path"));
+    };
+    resolve_host(cwd, &p).ok_or_else(|| Problem {
+        message: format!("`{p}` is outside the setup directory"),
+        at: arg.at,
+        help: Some(
+            "run msmigrate on the directory that holds every file the build uses".to_string(),
+        ),
+    })
+}
+
+fn unknown_problem(value: &Value, at: Location, what: &str) -> Problem {
+    let reasons: Vec<String> = value
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Unknown(u) => Some(format!("`{}` ({})", u.text, u.reason)),
+            Part::Output(i) => Some(format!("the output of command #{i}")),
+            Part::Lit(_) => None,
+        })
+        .collect();
+    Problem {
+        message: format!(
+            "{what} cannot be known statically: it depends on {}",
+            reasons.join(", ")
+        ),
+        at,
+        help: Some("give the value a default (`${VAR:-value}`) or pass it with --arg".to_string()),
+    }
+}
+
+/// `tar -c[f -] -C DIR .` (or `tar c -C DIR .`): the directory archived.
+fn tar_create_dir(words: &[String]) -> Option<String> {
+    let (first, rest) = words.split_first()?;
+    if first != "tar" || !rest.first().is_some_and(|o| o.contains('c')) {
+        return None;
+    }
+    let c = rest.iter().position(|w| w == "-C")?;
+    let dir = rest.get(c + 1)?;
+    (rest.get(c + 2).map(String::as_str) == Some("."))
+        .then(|| format!("{}/.", dir.trim_end_matches('/')))
+}
+
+/// `tar -x[f -] -C DIR`: the directory extracted into.
+fn tar_extract_dir(words: &[String]) -> Option<String> {
+    let (first, rest) = words.split_first()?;
+    if first.rsplit('/').next() != Some("tar") || !rest.first().is_some_and(|o| o.contains('x')) {
+        return None;
+    }
+    let c = rest.iter().position(|w| w == "-C")?;
+    rest.get(c + 1).cloned()
+}

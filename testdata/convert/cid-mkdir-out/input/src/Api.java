@@ -1,0 +1,1 @@
+public class Api { public static void main(String[] a) {} }

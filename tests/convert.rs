@@ -1,0 +1,112 @@
+//! Golden tests of `convert`: every `testdata/convert/<case>/input/` setup
+//! is converted and compared with `expected/Dockerfile` (the emitted
+//! Dockerfile, absent when nothing is emitted) and `expected/report.txt`
+//! (status, stages, artifacts and diagnostics). `MSMIGRATE_BLESS=1`
+//! rewrites the expected files; review the diff before committing it.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use msmigrate::convert::{self, Conversion};
+use msmigrate::script::bash::{self, DirFiles};
+
+fn convert_case(input: &Path) -> Conversion {
+    let script = std::fs::read_to_string(input.join("build.sh")).unwrap();
+    let trace = bash::evaluate(
+        "./build.sh",
+        &script,
+        &DirFiles(input.to_path_buf()),
+        &bash::Options::default(),
+    );
+    convert::convert(input, &trace, &convert::Options::default())
+}
+
+fn report(c: &Conversion) -> String {
+    let mut out = String::new();
+    writeln!(
+        out,
+        "status: {}",
+        serde_json::to_value(c.status).unwrap().as_str().unwrap()
+    )
+    .unwrap();
+    if let (Some(df), Some(ctx)) = (&c.dockerfile, &c.context) {
+        writeln!(out, "dockerfile: {df}\ncontext: {ctx}").unwrap();
+    }
+    for (k, v) in &c.build_args {
+        writeln!(out, "build-arg: {k}={v}").unwrap();
+    }
+    for s in &c.stages {
+        writeln!(
+            out,
+            "stage: {} ({}) from {}",
+            s.name.as_deref().unwrap_or("-"),
+            s.role,
+            s.from
+        )
+        .unwrap();
+    }
+    for a in &c.artifacts {
+        writeln!(out, "artifact: {} {} -> {}", a.from_stage, a.source, a.dest).unwrap();
+    }
+    for d in &c.diagnostics {
+        let sev = serde_json::to_value(d.severity).unwrap();
+        writeln!(
+            out,
+            "{} {} {}:{}:{} {}",
+            sev.as_str().unwrap(),
+            d.code,
+            d.file,
+            d.line.unwrap_or(0),
+            d.column.unwrap_or(0),
+            d.message
+        )
+        .unwrap();
+    }
+    out
+}
+
+#[test]
+fn convert_cases_match_expected() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/convert");
+    let bless = std::env::var_os("MSMIGRATE_BLESS").is_some();
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 10,
+        "expected the convert cases under {}",
+        root.display()
+    );
+    let mut failures = Vec::new();
+    for case in cases {
+        let conversion = convert_case(&case.join("input"));
+        let expected_dir = case.join("expected");
+        let got_report = report(&conversion);
+        let got_output = conversion.output.clone();
+        if bless {
+            std::fs::create_dir_all(&expected_dir).unwrap();
+            std::fs::write(expected_dir.join("report.txt"), &got_report).unwrap();
+            match &got_output {
+                Some(o) => std::fs::write(expected_dir.join("Dockerfile"), o).unwrap(),
+                None => {
+                    let _ = std::fs::remove_file(expected_dir.join("Dockerfile"));
+                }
+            }
+            continue;
+        }
+        let want_report =
+            std::fs::read_to_string(expected_dir.join("report.txt")).unwrap_or_default();
+        let want_output = std::fs::read_to_string(expected_dir.join("Dockerfile")).ok();
+        if want_report != got_report || want_output != got_output {
+            failures.push(format!(
+                "{}:\n--- expected report\n{want_report}--- actual report\n{got_report}--- expected Dockerfile\n{}\n--- actual Dockerfile\n{}",
+                case.display(),
+                want_output.unwrap_or_default(),
+                got_output.unwrap_or_default()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -1,0 +1,281 @@
+//! End-to-end equivalence on a real Docker engine: for every convert case
+//! with an emitted Dockerfile, the legacy script is run as-is, the converted
+//! Dockerfile is built, and the two final images must be identical: every
+//! path of their exported filesystems (type, mode, owner, size, content
+//! hash, link target) and their runtime config.
+//!
+//! Needs a running dockerd and the local base images of `scripts/e2e-images`
+//! (scripts/test sets both up and sets MSMIGRATE_REQUIRE_DOCKER=1, which
+//! turns a missing engine into a failure instead of a loud skip).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use msmigrate::convert;
+use msmigrate::script::bash::{self, DirFiles};
+use sha2::{Digest, Sha256};
+
+fn docker_bin() -> String {
+    std::env::var("MSMIGRATE_DOCKER").unwrap_or_else(|_| "/usr/bin/docker".to_string())
+}
+
+fn docker(args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = Command::new(docker_bin())
+        .args(args)
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .map_err(|e| format!("cannot run docker: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "docker {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(out.stdout)
+}
+
+fn engine_ready() -> Result<(), String> {
+    docker(&["info", "--format", "{{.ServerVersion}}"])?;
+    docker(&["image", "inspect", "busybox:latest"])
+        .map_err(|_| "base images missing: run scripts/e2e-images".to_string())?;
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("msmigrate-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Path → description of every entry of the image's exported filesystem.
+fn filesystem(image: &str) -> Result<BTreeMap<String, String>, String> {
+    let id = String::from_utf8_lossy(&docker(&["create", image])?)
+        .trim()
+        .to_string();
+    let tar = docker(&["export", &id]);
+    let _ = docker(&["rm", "-f", &id]);
+    let tar = tar?;
+    let mut archive = tar::Archive::new(tar.as_slice());
+    let mut entries = BTreeMap::new();
+    for entry in archive.entries().map_err(|e| e.to_string())? {
+        let mut entry = entry.map_err(|e| e.to_string())?;
+        let header = entry.header().clone();
+        let path = entry
+            .path()
+            .map_err(|e| e.to_string())?
+            .to_string_lossy()
+            .trim_end_matches('/')
+            .to_string();
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).map_err(|e| e.to_string())?;
+        let link = entry
+            .link_name()
+            .ok()
+            .flatten()
+            .map(|l| l.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        entries.insert(
+            path,
+            format!(
+                "{:?} mode={:o} uid={} gid={} size={} sha256={} link={link}",
+                header.entry_type(),
+                header.mode().unwrap_or(0),
+                header.uid().unwrap_or(0),
+                header.gid().unwrap_or(0),
+                content.len(),
+                Sha256::digest(&content)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            ),
+        );
+    }
+    Ok(entries)
+}
+
+fn runtime_config(image: &str) -> Result<String, String> {
+    let out = docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.Cmd}} {{json .Config.Entrypoint}} {{json .Config.Env}} {{json .Config.WorkingDir}} {{json .Config.User}} {{json .Config.ExposedPorts}} {{json .Config.Labels}} {{json .Config.Volumes}}",
+        image,
+    ])?;
+    Ok(String::from_utf8_lossy(&out).trim().to_string())
+}
+
+fn differences(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, left) in a {
+        match b.get(path) {
+            None => out.push(format!("only in legacy: {path} {left}")),
+            Some(right) if right != left => out.push(format!(
+                "{path}:\n    legacy    {left}\n    converted {right}"
+            )),
+            _ => {}
+        }
+    }
+    for (path, right) in b {
+        if !a.contains_key(path) {
+            out.push(format!("only in converted: {path} {right}"));
+        }
+    }
+    out
+}
+
+fn check_case(case: &Path) -> Result<(), String> {
+    let name = case.file_name().unwrap().to_string_lossy().into_owned();
+    let input = case.join("input");
+    let script = std::fs::read_to_string(input.join("build.sh")).unwrap();
+    let trace = bash::evaluate(
+        "./build.sh",
+        &script,
+        &DirFiles(input.clone()),
+        &bash::Options::default(),
+    );
+    let conversion = convert::convert(&input, &trace, &convert::Options::default());
+    let (Some(output), Some(dockerfile), Some(context), Some(tag)) = (
+        &conversion.output,
+        &conversion.dockerfile,
+        &conversion.context,
+        &conversion.target_image,
+    ) else {
+        return Ok(()); // nothing emitted: covered by the golden test
+    };
+
+    // The legacy flow, run as-is with the real docker CLI first on PATH.
+    let legacy = temp_dir(&format!("{name}-legacy"));
+    copy_dir(&input, &legacy);
+    let bin = temp_dir(&format!("{name}-bin"));
+    std::os::unix::fs::symlink(docker_bin(), bin.join("docker")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let status = Command::new("bash")
+        .arg("build.sh")
+        .current_dir(&legacy)
+        .env("PATH", path)
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !status.status.success() {
+        return Err(format!(
+            "{name}: the legacy script failed:\n{}",
+            String::from_utf8_lossy(&status.stderr)
+        ));
+    }
+    let legacy_fs = filesystem(tag)?;
+    let legacy_config = runtime_config(tag)?;
+
+    // The converted Dockerfile, built from a fresh copy of the setup.
+    let converted = temp_dir(&format!("{name}-converted"));
+    copy_dir(&input, &converted);
+    std::fs::write(converted.join(dockerfile), output).unwrap();
+    let converted_tag = format!("msmigrate-e2e/{name}:converted");
+    let df = converted.join(dockerfile).display().to_string();
+    let ctx = converted.join(context).display().to_string();
+    let mut args = vec!["build", "-q", "-t", &converted_tag, "-f", &df];
+    let build_args: Vec<String> = conversion
+        .build_args
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for a in &build_args {
+        args.push("--build-arg");
+        args.push(a);
+    }
+    args.push(&ctx);
+    docker(&args).map_err(|e| format!("{name}: the converted Dockerfile does not build: {e}"))?;
+    let converted_fs = filesystem(&converted_tag)?;
+    let converted_config = runtime_config(&converted_tag)?;
+
+    // Paths the case declares as expected to differ (the runtime Dockerfile
+    // itself, when the image copies the whole context), which must differ.
+    let expected: Vec<String> = std::fs::read_to_string(case.join("expected-differences"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let mut diffs = Vec::new();
+    for path in &expected {
+        if legacy_fs.get(path) == converted_fs.get(path) {
+            diffs.push(format!("{path} was expected to differ but does not"));
+        }
+    }
+    let keep = |fs: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+        fs.iter()
+            .filter(|(p, _)| !expected.contains(p))
+            .map(|(p, d)| (p.clone(), d.clone()))
+            .collect()
+    };
+    diffs.extend(differences(&keep(&legacy_fs), &keep(&converted_fs)));
+    if legacy_config != converted_config {
+        diffs.push(format!(
+            "runtime config:\n    legacy    {legacy_config}\n    converted {converted_config}"
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&legacy);
+    let _ = std::fs::remove_dir_all(&converted);
+    let _ = std::fs::remove_dir_all(&bin);
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{name}: images differ:\n  {}", diffs.join("\n  ")))
+    }
+}
+
+#[test]
+fn converted_images_equal_legacy_images_on_docker() {
+    if let Err(why) = engine_ready() {
+        if std::env::var_os("MSMIGRATE_REQUIRE_DOCKER").is_some() {
+            panic!("the Docker engine is required here: {why}");
+        }
+        eprintln!(
+            "\n*** SKIPPED end-to-end Docker tests: {why} ***\n*** run scripts/test (as root) to run them ***\n"
+        );
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/convert");
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for case in &cases {
+        if !case.join("expected/Dockerfile").exists() || case.join("no-e2e").exists() {
+            continue;
+        }
+        checked += 1;
+        if let Err(e) = check_case(case) {
+            failures.push(e);
+        }
+    }
+    assert!(checked > 0, "no convert case was checked end to end");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
