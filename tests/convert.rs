@@ -7,19 +7,10 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use msmigrate::convert::{self, Conversion};
-use msmigrate::script::bash::{self, DirFiles};
+mod common;
 
-fn convert_case(input: &Path) -> Conversion {
-    let script = std::fs::read_to_string(input.join("build.sh")).unwrap();
-    let trace = bash::evaluate(
-        "./build.sh",
-        &script,
-        &DirFiles(input.to_path_buf()),
-        &bash::Options::default(),
-    );
-    convert::convert(input, &trace, &convert::Options::default())
-}
+use common::convert_case;
+use msmigrate::convert::Conversion;
 
 fn report(c: &Conversion) -> String {
     let mut out = String::new();
@@ -81,7 +72,7 @@ fn convert_cases_match_expected() {
     );
     let mut failures = Vec::new();
     for case in cases {
-        let conversion = convert_case(&case.join("input"));
+        let conversion = convert_case(&case);
         let expected_dir = case.join("expected");
         let got_report = report(&conversion);
         let got_output = conversion.output.clone();

@@ -103,7 +103,7 @@ pub struct Artifact {
 pub struct StageInfo {
     /// The stage name, if any.
     pub name: Option<String>,
-    /// `builder`, `run`, `artifacts` or `runtime`.
+    /// `builder`, `run`, `post` (host post-processing redone on an image), `artifacts` or `runtime`.
     pub role: &'static str,
     /// Its base.
     pub from: String,
@@ -155,8 +155,6 @@ struct Producer {
     reference: String,
     /// The user its files are owned by is not root.
     non_root: bool,
-    /// RUN lines to append to the producing stage (post-processing).
-    post: Vec<String>,
 }
 
 struct Converter<'a> {
@@ -460,6 +458,25 @@ impl Converter<'_> {
             return Err(Status::Unsupported);
         }
 
+        // Host post-processing to redo in each producer, as RUN lines.
+        let mut post: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for piece in plans.iter().flat_map(|(_, p)| &p.pieces) {
+            for step in &piece.post {
+                let line = match step {
+                    PostStep::Chmod { mode, rel } => {
+                        format!("RUN chmod {mode} {}", join_abs(&piece.source, rel))
+                    }
+                    PostStep::Strip { rel } => {
+                        format!("RUN strip {}", join_abs(&piece.source, rel))
+                    }
+                };
+                let lines = post.entry(piece.container).or_default();
+                if !lines.contains(&line) {
+                    lines.push(line);
+                }
+            }
+        }
+
         // Producer stages.
         for &c in &needed {
             let container = self.flow.containers[c].clone();
@@ -513,30 +530,51 @@ impl Converter<'_> {
                 }
                 ImageRef::External(image) => (image.clone(), false, None),
             };
-            let (reference, non_root) = match &container.run {
-                Some(run) => {
-                    let name = self.unique_name(&format!("{}-run", stage_base(&base_ref)));
-                    let (text, run_user) = self.run_section(&name, &base_ref, run, &build.context);
-                    sections.extend(stage_text);
-                    stage_infos.push(StageInfo {
-                        name: Some(name.clone()),
-                        role: "run",
-                        from: base_ref.clone(),
-                    });
-                    sections.push(text);
-                    (name, non_root || run_user)
+            let (mut reference, non_root) =
+                match container.run.as_ref().filter(|_| !container.reads_only) {
+                    Some(run) => {
+                        let name = self.unique_name(&format!("{}-run", stage_base(&base_ref)));
+                        let (text, run_user) =
+                            self.run_section(&name, &base_ref, run, &build.context);
+                        sections.extend(stage_text);
+                        stage_infos.push(StageInfo {
+                            name: Some(name.clone()),
+                            role: "run",
+                            from: base_ref.clone(),
+                        });
+                        sections.push(text);
+                        (name, non_root || run_user)
+                    }
+                    None => {
+                        sections.extend(stage_text);
+                        (base_ref, non_root)
+                    }
+                };
+            if let Some(lines) = post.get(&c) {
+                let block: String = lines.iter().map(|l| format!("\n{l}")).collect();
+                match sections.iter_mut().find(|s| stage_declares(s, &reference)) {
+                    Some(section) => {
+                        let at = stage_end(section, &reference);
+                        section.insert_str(at, &block);
+                    }
+                    None => {
+                        // An image the script did not build: derive a stage.
+                        let name = self.unique_name(&format!("{}-post", stage_base(&reference)));
+                        sections.push(format!("FROM {reference} AS {name}{block}"));
+                        stage_infos.push(StageInfo {
+                            name: Some(name.clone()),
+                            role: "post",
+                            from: reference.clone(),
+                        });
+                        reference = name;
+                    }
                 }
-                None => {
-                    sections.extend(stage_text);
-                    (base_ref, non_root)
-                }
-            };
+            }
             producers.insert(
                 c,
                 Producer {
                     reference,
                     non_root,
-                    post: Vec::new(),
                 },
             );
         }
@@ -559,19 +597,9 @@ impl Converter<'_> {
                 }
             }
             for piece in &plan.pieces {
-                let producer = producers
-                    .get_mut(&piece.container)
-                    .expect("every piece's container has a producer");
-                for step in &piece.post {
-                    producer.post.push(match step {
-                        PostStep::Chmod { mode, rel } => {
-                            format!("RUN chmod {mode} {}", join_abs(&piece.source, rel))
-                        }
-                        PostStep::Strip { rel } => {
-                            format!("RUN strip {}", join_abs(&piece.source, rel))
-                        }
-                    });
-                }
+                let Some(producer) = producers.get(&piece.container) else {
+                    continue;
+                };
                 let mut flags = flag_texts(instr, true);
                 if producer.non_root && instr.flag("chown").is_none() {
                     flags.push("--chown=0:0".to_string());
@@ -610,25 +638,6 @@ impl Converter<'_> {
                 });
             }
             edits.replace(instr.span, lines.join("\n"));
-        }
-
-        // Post-processing RUN lines go at the end of their producer's stage text.
-        for producer in producers.values() {
-            if producer.post.is_empty() {
-                continue;
-            }
-            if let Some(section) = sections
-                .iter_mut()
-                .find(|s| stage_declares(s, &producer.reference))
-            {
-                let insert_at = stage_end(section, &producer.reference);
-                let mut block = String::new();
-                for line in &producer.post {
-                    block.push('\n');
-                    block.push_str(line);
-                }
-                section.insert_str(insert_at, &block);
-            }
         }
 
         // Assemble: directives, hoisted ARGs, producer stages, staging, runtime.

@@ -401,9 +401,9 @@ impl HostFs {
                 layers.push((i, rel.to_string()));
             }
         }
-        let checkout = self.checkout_kind(path).is_some()
-            || self.created_dirs.contains(path)
-            || path.is_empty();
+        // Directories the script created hold nothing of the checkout: a
+        // fresh checkout does not have them, so only real content counts.
+        let checkout = self.checkout_kind(path).is_some();
         match (checkout, layers.is_empty()) {
             (true, true) => Resolution::Checkout,
             (false, true) => Resolution::Missing,

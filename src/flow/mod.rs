@@ -56,8 +56,12 @@ pub struct Container {
     pub name: Option<String>,
     /// Its image.
     pub image: ImageRef,
-    /// For `docker run`: what it ran, which is build work to move into a stage.
+    /// For `docker run`: what it ran, which is build work to move into a
+    /// stage, unless it only read files out (see `reads_only`).
     pub run: Option<docker::Run>,
+    /// True for a `docker run` that only streamed files out of its image
+    /// (`cat FILE > out`, `tar -c ... | tar -x`): no build work to redo.
+    pub reads_only: bool,
     /// Where the command is.
     pub at: Location,
 }
@@ -177,6 +181,7 @@ impl Flow {
                         name,
                         image,
                         run: None,
+                        reads_only: false,
                         at: cmd.at,
                     });
                 }
@@ -189,12 +194,13 @@ impl Flow {
                     }
                     by_step.insert(step, index);
                     flow.extractions += 1;
-                    flow.run_outputs(&mut host, cmd, &r, index, step, trace);
+                    let reads_only = flow.run_outputs(&mut host, cmd, &r, index, step, trace);
                     flow.containers.push(Container {
                         step,
                         name,
                         image,
                         run: Some(r),
+                        reads_only,
                         at: cmd.at,
                     });
                 }
@@ -208,6 +214,7 @@ impl Flow {
                     }
                 }
                 DockerCall::Export { container, .. } | DockerCall::Commit { container, .. } => {
+                    flow.extractions += 1;
                     flow.problems.push(Problem {
                         message: format!(
                             "`docker {}` of container `{}` is not converted",
@@ -316,8 +323,9 @@ impl Flow {
         index: usize,
         step: usize,
         trace: &Trace,
-    ) {
+    ) -> bool {
         let cwd = cwd_of(cmd);
+        let mut reads_only = false;
         for m in &run.mounts {
             if m.read_only {
                 continue;
@@ -359,8 +367,15 @@ impl Flow {
                             help: None,
                         });
                     } else {
+                        // The shell creates the file: mode 0666 less the
+                        // umask (022 assumed), whatever the container had.
+                        let _ = host.post_step(&h, |rel| PostStep::Chmod {
+                            mode: "644".to_string(),
+                            rel,
+                        });
                         self.transfers
                             .push((index, hostfs::container_path(path), h, step));
+                        reads_only = true;
                     }
                 }
             }
@@ -379,10 +394,12 @@ impl Flow {
                         host.merge_container_dir(index, &dir, &h, step);
                         self.transfers
                             .push((index, hostfs::container_path(&dir), h, step));
+                        reads_only = true;
                     }
                 }
             }
         }
+        reads_only
     }
 
     /// Host commands that change what the runtime build will see.

@@ -1,0 +1,32 @@
+//! What the convert tests share: running a `testdata/convert/<case>`.
+
+use std::path::Path;
+
+use msmigrate::convert::{self, Conversion};
+use msmigrate::script::bash::{self, DirFiles};
+
+/// Converts `<case>/input` with the options in `<case>/options`
+/// (`stage-name=NAME` and `arg=VALUE` lines), as the CLI would.
+pub fn convert_case(case: &Path) -> Conversion {
+    let input = case.join("input");
+    let mut options = convert::Options::default();
+    let mut bash_options = bash::Options::default();
+    for line in std::fs::read_to_string(case.join("options"))
+        .unwrap_or_default()
+        .lines()
+    {
+        match line.split_once('=') {
+            Some(("stage-name", v)) => options.stage_name = Some(v.to_string()),
+            Some(("arg", v)) => bash_options.args.push(v.to_string()),
+            _ => panic!("{}: unknown option line {line:?}", case.display()),
+        }
+    }
+    let script = std::fs::read_to_string(input.join("build.sh")).unwrap();
+    let trace = bash::evaluate(
+        "./build.sh",
+        &script,
+        &DirFiles(input.clone()),
+        &bash_options,
+    );
+    convert::convert(&input, &trace, &options)
+}
