@@ -355,6 +355,21 @@ impl Converter<'_> {
         }
         if self.flow.transfers.is_empty() && self.flow.extractions > 0 {
             // Files were taken out of a container, but how could not be resolved.
+            if self.diagnostics.is_empty() {
+                let at = self
+                    .flow
+                    .containers
+                    .first()
+                    .map(|c| c.at)
+                    .unwrap_or_default();
+                self.script_diag(
+                    Severity::Error,
+                    "unresolved",
+                    "files are taken out of a container here, but not in a way msmigrate can follow".to_string(),
+                    at,
+                    Some("use `docker cp CONTAINER:PATH DEST` or a bind mount of the checkout".to_string()),
+                );
+            }
             return Err(Status::Unsupported);
         }
         if self.flow.transfers.is_empty() && self.flow.containers.iter().all(|c| c.run.is_none()) {
@@ -480,6 +495,7 @@ impl Converter<'_> {
         // Producer stages.
         for &c in &needed {
             let container = self.flow.containers[c].clone();
+            let mut image_cmd = ImageCommand::default();
             let (base_ref, non_root, stage_text) = match &container.image {
                 ImageRef::Build(b) => {
                     let bb = self.flow.builds[*b].clone();
@@ -520,6 +536,8 @@ impl Converter<'_> {
                     });
                     let (name, text, user, pre) =
                         self.builder_section(&src, &wanted, &bb.context, &build.context);
+                    let target = src.model.target().unwrap_or(0);
+                    image_cmd = image_command(&src, target);
                     hoisted.extend(pre);
                     stage_infos.push(StageInfo {
                         name: Some(name.clone()),
@@ -534,8 +552,14 @@ impl Converter<'_> {
                 match container.run.as_ref().filter(|_| !container.reads_only) {
                     Some(run) => {
                         let name = self.unique_name(&format!("{}-run", stage_base(&base_ref)));
-                        let (text, run_user) =
-                            self.run_section(&name, &base_ref, run, &build.context);
+                        let (text, run_user) = self.run_section(
+                            &name,
+                            &base_ref,
+                            run,
+                            &image_cmd,
+                            &container.prepared_dirs,
+                            &build.context,
+                        );
                         sections.extend(stage_text);
                         stage_infos.push(StageInfo {
                             name: Some(name.clone()),
@@ -791,6 +815,8 @@ impl Converter<'_> {
         name: &str,
         base: &str,
         run: &crate::script::docker::Run,
+        image: &ImageCommand,
+        prepared_dirs: &[String],
         context: &str,
     ) -> (String, bool) {
         let mut lines = vec![format!("FROM {base} AS {name}")];
@@ -822,6 +848,15 @@ impl Converter<'_> {
                 }
             }
         }
+        if !prepared_dirs.is_empty() {
+            // The script created these on the host before the container ran.
+            let mut argv = vec!["mkdir".to_string(), "-p".to_string()];
+            argv.extend(prepared_dirs.iter().cloned());
+            lines.push(format!(
+                "RUN {}",
+                serde_json::to_string(&argv).unwrap_or_default()
+            ));
+        }
         if let Some(w) = run.workdir.as_ref().and_then(lit) {
             lines.push(format!("WORKDIR {w}"));
         }
@@ -835,13 +870,12 @@ impl Converter<'_> {
         if let Some(u) = &user {
             lines.push(format!("USER {u}"));
         }
-        let mut argv: Vec<String> = Vec::new();
-        if let Some(e) = run.entrypoint.as_ref().and_then(lit) {
-            argv.push(e);
-        }
+        // What the container ran: Docker's composition of ENTRYPOINT and CMD
+        // with `--entrypoint` and the arguments after the image.
+        let mut args: Vec<String> = Vec::new();
         for a in &run.command {
             match lit(a) {
-                Some(s) => argv.push(s),
+                Some(s) => args.push(s),
                 None => {
                     unknown = true;
                     let at = a.at;
@@ -858,15 +892,44 @@ impl Converter<'_> {
                 }
             }
         }
-        if argv.is_empty() {
-            lines.push("# the container ran its image's default command".to_string());
-            lines.push("RUN true".to_string());
-            unknown = true;
+        let (entrypoint, cmd) = match run.entrypoint.as_ref().and_then(lit) {
+            // `--entrypoint` replaces the image's and drops its CMD.
+            Some(e) => (Some(CommandLine::Exec(vec![e])), None),
+            None => (image.entrypoint.clone(), image.cmd.clone()),
+        };
+        let cmd = if args.is_empty() {
+            cmd
         } else {
-            lines.push(format!(
+            Some(CommandLine::Exec(args))
+        };
+        let argv = match (entrypoint, cmd) {
+            (Some(CommandLine::Exec(mut e)), c) => {
+                e.extend(c.map(CommandLine::into_argv).unwrap_or_default());
+                Some(e)
+            }
+            (Some(shell @ CommandLine::Shell(_)), _) => Some(shell.into_argv()),
+            (None, Some(c)) => Some(c.into_argv()),
+            (None, None) => None,
+        };
+        match argv {
+            Some(argv) if !argv.is_empty() => lines.push(format!(
                 "RUN {}",
                 serde_json::to_string(&argv).unwrap_or_default()
-            ));
+            )),
+            _ => {
+                unknown = true;
+                let at = run.image.at;
+                self.script_diag(
+                    Severity::Error,
+                    "unknown-command",
+                    format!(
+                        "the container runs the default command of `{}`, which is not known here",
+                        run.image.value
+                    ),
+                    at,
+                    Some("pass the command explicitly after the image name".to_string()),
+                );
+            }
         }
         if unknown {
             lines.insert(0, "# msmigrate: parts of this `docker run` could not be converted; see the diagnostics".to_string());
@@ -1031,6 +1094,73 @@ impl Converter<'_> {
 /// The host directory of a layer found `rel` below a queried path.
 fn plan_base(layer_host: &str, _rel: &str) -> String {
     layer_host.to_string()
+}
+
+/// A command as an image records it: exec form or shell form.
+#[derive(Debug, Clone)]
+enum CommandLine {
+    Exec(Vec<String>),
+    Shell(String),
+}
+
+impl CommandLine {
+    /// The argv Docker runs: shell form goes through `/bin/sh -c`.
+    fn into_argv(self) -> Vec<String> {
+        match self {
+            CommandLine::Exec(v) => v,
+            CommandLine::Shell(s) => vec!["/bin/sh".to_string(), "-c".to_string(), s],
+        }
+    }
+}
+
+/// The ENTRYPOINT and CMD an image ends with, when known.
+#[derive(Debug, Clone, Default)]
+struct ImageCommand {
+    entrypoint: Option<CommandLine>,
+    cmd: Option<CommandLine>,
+}
+
+/// The ENTRYPOINT and CMD the stage ends with, following parent stages in
+/// the same file. An ENTRYPOINT resets an inherited CMD, as in Docker.
+fn image_command(src: &Source, stage: usize) -> ImageCommand {
+    let stages = src.model.stages();
+    let mut chain = vec![stage];
+    while let crate::dockerfile::model::Source::Stage(parent) =
+        stages[*chain.last().unwrap_or(&stage)].base
+    {
+        if chain.contains(&parent) {
+            break;
+        }
+        chain.push(parent);
+    }
+    let mut result = ImageCommand::default();
+    for s in chain.iter().rev() {
+        for i in stages[*s].commands.clone() {
+            let instr = &src.file.instructions[i];
+            let line = || {
+                if instr.json {
+                    CommandLine::Exec(instr.args.iter().map(|w| w.text.clone()).collect())
+                } else {
+                    CommandLine::Shell(
+                        instr
+                            .args
+                            .first()
+                            .map(|w| w.text.clone())
+                            .unwrap_or_default(),
+                    )
+                }
+            };
+            match instr.keyword {
+                Keyword::Entrypoint => {
+                    result.entrypoint = Some(line());
+                    result.cmd = None;
+                }
+                Keyword::Cmd => result.cmd = Some(line()),
+                _ => {}
+            }
+        }
+    }
+    result
 }
 
 struct CopyPlan {

@@ -199,6 +199,17 @@ impl HostFs {
         self.removed.retain(|r| r != path);
     }
 
+    /// The directories the script created under `dir` (relative to it)
+    /// that a fresh checkout does not have.
+    pub fn created_dirs_under(&self, dir: &str) -> Vec<String> {
+        self.created_dirs
+            .iter()
+            .filter_map(|d| under(d, dir))
+            .filter(|rel| !rel.is_empty() && self.checkout_kind(&join(dir, rel)).is_none())
+            .map(str::to_string)
+            .collect()
+    }
+
     /// `rm -r path`: removes the path and everything under it.
     pub fn remove(&mut self, path: &str) {
         self.layers.retain(|l| under(&l.host, path).is_none());

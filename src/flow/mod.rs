@@ -59,6 +59,11 @@ pub struct Container {
     /// For `docker run`: what it ran, which is build work to move into a
     /// stage, unless it only read files out (see `reads_only`).
     pub run: Option<docker::Run>,
+    /// Directories (container paths) that existed in its bind mounts only
+    /// because the script created them on the host before it ran.
+    pub prepared_dirs: Vec<String>,
+    /// What `docker create` was given, run when `docker start` starts it.
+    pub created: Option<docker::Run>,
     /// True for a `docker run` that only streamed files out of its image
     /// (`cat FILE > out`, `tar -c ... | tar -x`): no build work to redo.
     pub reads_only: bool,
@@ -90,6 +95,9 @@ pub struct Flow {
     pub transfers: Vec<(usize, String, String, usize)>,
     /// What could not be resolved.
     pub problems: Vec<Problem>,
+    /// Directories to create in a container's mounts before its command
+    /// runs: (container, path), moved into `Container::prepared_dirs`.
+    prepared: Vec<(usize, String)>,
     /// How many times the script took files out of a container (`docker cp`
     /// to the host, `docker run` writing to the host), resolved or not.
     pub extractions: usize,
@@ -110,6 +118,7 @@ impl Flow {
             transfers: Vec::new(),
             problems: Vec::new(),
             extractions: 0,
+            prepared: Vec::new(),
         };
         let mut host = HostFs::new(dir);
         let mut tags: HashMap<String, usize> = HashMap::new();
@@ -181,6 +190,8 @@ impl Flow {
                         name,
                         image,
                         run: None,
+                        prepared_dirs: Vec::new(),
+                        created: Some(c),
                         reads_only: false,
                         at: cmd.at,
                     });
@@ -200,6 +211,8 @@ impl Flow {
                         name,
                         image,
                         run: Some(r),
+                        prepared_dirs: Vec::new(),
+                        created: None,
                         reads_only,
                         at: cmd.at,
                     });
@@ -207,6 +220,23 @@ impl Flow {
                 DockerCall::Cp(cp) => {
                     flow.extractions += 1;
                     flow.docker_cp(&mut host, cmd, &cp, &names, &by_step, step)
+                }
+                DockerCall::Lifecycle { verb, containers } if verb == "start" => {
+                    // A created container that is started runs its command:
+                    // build work, like `docker run`.
+                    for arg in &containers {
+                        let Some(c) = flow.container_of(&arg.value, &names, &by_step, arg.at)
+                        else {
+                            continue;
+                        };
+                        if flow.containers[c].run.is_none() {
+                            if let Some(spec) = flow.containers[c].created.clone() {
+                                flow.extractions += 1;
+                                flow.run_outputs(&mut host, cmd, &spec, c, step, trace);
+                                flow.containers[c].run = Some(spec);
+                            }
+                        }
+                    }
                 }
                 DockerCall::Tag { source, target } => {
                     if let Some(&i) = tags.get(&text(&source.value)) {
@@ -226,6 +256,11 @@ impl Flow {
                     });
                 }
                 _ => {}
+            }
+        }
+        for (c, dir) in std::mem::take(&mut flow.prepared) {
+            if let Some(container) = flow.containers.get_mut(c) {
+                container.prepared_dirs.push(dir);
             }
         }
         flow
@@ -337,7 +372,13 @@ impl Flow {
                 continue; // a named volume
             }
             if let Some(h) = resolve_host(&cwd, &src) {
+                for rel in host.created_dirs_under(&h) {
+                    self.prepared
+                        .push((index, format!("{}/{rel}", target.trim_end_matches('/'))));
+                }
                 host.merge_container_dir(index, &target, &h, step);
+                self.transfers
+                    .push((index, hostfs::container_path(&target), h, step));
             }
         }
         let words: Vec<String> = run

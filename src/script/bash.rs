@@ -180,8 +180,7 @@ pub fn evaluate(script_path: &str, text: &str, files: &dyn Files, options: &Opti
     ev.trace.files.push((norm_path(script_path), text.to_string()));
     ev.trace.errexit = shebang_errexit(text);
     let stmts = ev.parse_source(text, 0, 0, true, Span::new(0, text.len()), &[]);
-    let flow = ev.run_body(&stmts);
-    let _ = flow;
+    ev.run_file(&stmts);
     ev.finish();
     ev.trace
 }
@@ -203,6 +202,8 @@ const MAX_SOURCE_DEPTH: usize = 12;
 /// Longest value kept literally; longer ones become unknown so that
 /// doubling loops cannot exhaust memory.
 const MAX_VALUE_LEN: usize = 64 * 1024;
+/// Most arguments of one command kept.
+const MAX_ARGS: usize = 4096;
 /// Longest string a glob pattern operation (`${x%%*.}`) is applied to;
 /// matching is quadratic.
 const MAX_PATTERN_SUBJECT: usize = 4096;
@@ -669,12 +670,15 @@ impl<'a> Lower<'a> {
         let mut assigns_end = None;
         // tree-sitter-bash splits `ab\<newline>cd` in two words; bash
         // removes the line continuation and reads one.
-        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        let mut ranges: Vec<(usize, usize, Vec<Node>)> = Vec::new();
         for (c, field) in kids(n) {
             if field == Some("argument") {
                 match ranges.last_mut() {
-                    Some(last) if self.text(last.1, c.start_byte()) == "\\\n" => last.1 = c.end_byte(),
-                    _ => ranges.push((c.start_byte(), c.end_byte())),
+                    Some(last) if self.text(last.1, c.start_byte()) == "\\\n" => {
+                        last.1 = c.end_byte();
+                        last.2.push(c);
+                    }
+                    _ => ranges.push((c.start_byte(), c.end_byte(), vec![c])),
                 }
             }
         }
@@ -686,8 +690,8 @@ impl<'a> Lower<'a> {
                     args.push(ArgAst::Word(self.word(c)));
                 }
                 Some("argument") => {
-                    if let Some((a, b)) = ranges.next_if(|r| r.0 == c.start_byte()) {
-                        let mut w = self.word_at(n, a, b, Mode::Unquoted);
+                    if let Some((a, b, nodes)) = ranges.next_if(|r| r.0 == c.start_byte()) {
+                        let mut w = self.word_in(&nodes, a, b, Mode::Unquoted);
                         tilde(&mut w);
                         args.push(ArgAst::Word(w));
                     }
@@ -992,17 +996,20 @@ impl<'a> Lower<'a> {
         // Adjacent leaves form one word (`"$a"x`), except the punctuation
         // of `[[`.
         let punct = |c: &Node| !c.is_named() && matches!(c.kind(), "(" | ")" | "&&" | "||" | "!");
-        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        let mut groups: Vec<(usize, usize, Vec<Node>)> = Vec::new();
         let mut prev_punct = true;
-        for leaf in &leaves {
-            let p = double && punct(leaf);
-            match ranges.last_mut() {
-                Some(last) if last.1 == leaf.start_byte() && !p && !prev_punct => last.1 = leaf.end_byte(),
-                _ => ranges.push((leaf.start_byte(), leaf.end_byte())),
+        for leaf in leaves {
+            let p = double && punct(&leaf);
+            match groups.last_mut() {
+                Some(last) if last.1 == leaf.start_byte() && !p && !prev_punct => {
+                    last.1 = leaf.end_byte();
+                    last.2.push(leaf);
+                }
+                _ => groups.push((leaf.start_byte(), leaf.end_byte(), vec![leaf])),
             }
             prev_punct = p;
         }
-        let words = ranges.into_iter().map(|(a, b)| self.word_at(n, a, b, Mode::Unquoted)).collect();
+        let words = groups.into_iter().map(|(a, b, nodes)| self.word_in(&nodes, a, b, Mode::Unquoted)).collect();
         Stmt::Test(double, words, self.loc(n))
     }
 
@@ -1155,17 +1162,27 @@ impl<'a> Lower<'a> {
     /// The word made of the text `[a, b)` under `root`: the atoms found
     /// there keep their meaning, the text between them is literal.
     fn word_at(&mut self, root: Node, a: usize, b: usize, mode: Mode) -> Word {
-        let parts = self.parts(root, a, b, mode);
+        self.word_in(&[root], a, b, mode)
+    }
+
+    /// Like [`Lower::word_at`] for text spread over sibling nodes; looking
+    /// only under them keeps lowering linear.
+    fn word_in(&mut self, roots: &[Node], a: usize, b: usize, mode: Mode) -> Word {
+        let parts = self.parts_in(roots, a, b, mode);
         Word { parts, at: self.loc_at(a, b), text: self.text(a, b).to_string() }
     }
 
     fn parts(&mut self, root: Node, a: usize, b: usize, mode: Mode) -> Vec<WP> {
+        self.parts_in(&[root], a, b, mode)
+    }
+
+    fn parts_in(&mut self, roots: &[Node], a: usize, b: usize, mode: Mode) -> Vec<WP> {
         let kinds: &[&str] = match mode {
             Mode::Unquoted => ATOMS,
             Mode::Heredoc { expand: false, .. } => &[],
             _ => DQ_ATOMS,
         };
-        let atoms = find_atoms(root, a, b, kinds);
+        let atoms: Vec<Node> = roots.iter().flat_map(|r| find_atoms(*r, a, b, kinds)).collect();
         let mut parts = Vec::new();
         let mut pos = a;
         let mut line_start = true;
@@ -1559,8 +1576,12 @@ fn scan_to(src: &str, a: usize, b: usize, atoms: &[Node], stop: impl Fn(u8, usiz
     let bytes = src.as_bytes();
     let mut p = a;
     let mut depth = 0usize;
+    let mut next = 0;
     while p < b {
-        if let Some(atom) = atoms.iter().find(|n| n.start_byte() == p) {
+        while atoms.get(next).is_some_and(|n| n.start_byte() < p) {
+            next += 1;
+        }
+        if let Some(atom) = atoms.get(next).filter(|n| n.start_byte() == p) {
             p = atom.end_byte().max(p + 1);
             continue;
         }
@@ -1774,6 +1795,9 @@ enum Flow {
     Continue(usize),
     Return,
     Exit,
+    /// An expansion error (`$((1/0))`): bash abandons the complete command
+    /// being run and goes on with the next one of the file.
+    Abort,
 }
 
 /// A variable's value.
@@ -2045,6 +2069,8 @@ struct Eval<'f> {
     sub_status: Option<Status>,
     /// `${X:?}` failed: the shell exits.
     fatal: bool,
+    /// An arithmetic error: the complete command is abandoned.
+    aborting: bool,
     /// Location of the command being evaluated, for notes.
     here: Location,
     noted: BTreeSet<(String, FileId, usize, usize)>,
@@ -2085,6 +2111,7 @@ impl<'f> Eval<'f> {
             pure: HashMap::new(),
             sub_status: None,
             fatal: false,
+            aborting: false,
             here: Location { file: 0, span: Span::default() },
             noted: BTreeSet::new(),
         }
@@ -2157,6 +2184,21 @@ impl<'f> Eval<'f> {
     }
 
     // -- statements ---------------------------------------------------------
+
+    /// The complete commands of a file: an abandoned one (`$((1/0))`) does
+    /// not stop the next.
+    fn run_file(&mut self, body: &[Stmt]) -> Flow {
+        for s in body {
+            match self.run(s) {
+                Flow::Next | Flow::Abort => {}
+                other => return other,
+            }
+            if self.halted {
+                return Flow::Exit;
+            }
+        }
+        Flow::Next
+    }
 
     fn run_body(&mut self, body: &[Stmt]) -> Flow {
         for s in body {
@@ -2245,14 +2287,19 @@ impl<'f> Eval<'f> {
                     })
                     .collect();
                 self.sh.status = self.test(&args, *double);
-                self.fatal_exit()
+                self.pending()
             }
             Stmt::Arith(w) => {
                 self.sh.status = match self.arith_word(w) {
                     Ok(n) => Status::Code(i32::from(n == 0)),
+                    Err(reason) if reason == DIVISION_BY_ZERO => {
+                        self.note(format!("`{}`: {reason}; bash abandons this command", w.text), w.at);
+                        self.aborting = true;
+                        Status::Code(1)
+                    }
                     Err(_) => Status::Unknown,
                 };
-                Flow::Next
+                self.pending()
             }
             Stmt::Redirected(body, redirs) => {
                 let rs = self.redirects(redirs);
@@ -2637,11 +2684,16 @@ impl<'f> Eval<'f> {
 // ---------------------------------------------------------------------------
 
 impl<'f> Eval<'f> {
-    /// After an expansion error (`${X:?}`), the shell exits.
-    fn fatal_exit(&mut self) -> Flow {
+    /// What an expansion error makes of the command: after `${X:?}` the
+    /// shell exits, after `$((1/0))` the complete command is abandoned.
+    fn pending(&mut self) -> Flow {
         if std::mem::take(&mut self.fatal) {
+            self.aborting = false;
             self.sh.status = Status::Code(1);
             Flow::Exit
+        } else if std::mem::take(&mut self.aborting) {
+            self.sh.status = Status::Code(1);
+            Flow::Abort
         } else {
             Flow::Next
         }
@@ -2676,6 +2728,17 @@ impl<'f> Eval<'f> {
                 }
             }
         }
+        // Bound what doubling loops (`set -- "$@" "$@"`) can build.
+        if argv.len() > MAX_ARGS {
+            argv.truncate(MAX_ARGS);
+            items.truncate(MAX_ARGS);
+            self.note(format!("more than {MAX_ARGS} arguments: the rest is dropped"), c.at);
+        }
+        for a in argv.iter_mut() {
+            if value_size(&a.value) > MAX_VALUE_LEN {
+                a.value = unknown_value(&a.value.to_string().chars().take(40).collect::<String>(), "argument too large to follow", a.at);
+            }
+        }
         if argv.is_empty() {
             // Only assignments (or words that expanded to nothing): they
             // apply to the shell itself.
@@ -2686,7 +2749,7 @@ impl<'f> Eval<'f> {
             let redirects = self.redirects(&c.redirs);
             self.note_written(&redirects);
             self.sh.status = self.sub_status.unwrap_or(Status::Code(0));
-            return self.fatal_exit();
+            return self.pending();
         }
         let mut env = Vec::new();
         for a in &c.assigns {
@@ -2694,8 +2757,9 @@ impl<'f> Eval<'f> {
             env.push((a.name.clone(), v));
         }
         let redirects = self.redirects(&c.redirs);
-        if self.fatal {
-            return self.fatal_exit();
+        let flow = self.pending();
+        if flow != Flow::Next {
+            return flow;
         }
         self.dispatch(argv, env, redirects, items, c.at)
     }
@@ -3041,7 +3105,10 @@ impl<'f> Eval<'f> {
         self.sh.funcnames.pop();
         self.sh.locals.pop();
         self.sh.positional = saved;
-        if flow == Flow::Exit { Flow::Exit } else { Flow::Next }
+        match flow {
+            Flow::Exit | Flow::Abort => flow,
+            _ => Flow::Next,
+        }
     }
 
     /// Where a path written in the script points, relative to the
@@ -3361,7 +3428,10 @@ impl<'f> Eval<'f> {
         self.source_depth += 1;
         let flow = self.run_body(&stmts);
         self.source_depth -= 1;
-        if flow == Flow::Exit { Flow::Exit } else { Flow::Next }
+        match flow {
+            Flow::Exit | Flow::Abort => flow,
+            _ => Flow::Next,
+        }
     }
 
     fn source(&mut self, argv: &[Arg], at: Location) -> Flow {
@@ -3395,7 +3465,7 @@ impl<'f> Eval<'f> {
         });
         self.sh.sources.push(arg.value.clone());
         self.source_depth += 1;
-        let flow = self.run_body(&stmts);
+        let flow = self.run_file(&stmts);
         self.source_depth -= 1;
         self.sh.sources.pop();
         if let Some(p) = saved {
@@ -3704,12 +3774,17 @@ impl<'f> Eval<'f> {
             self.note(format!("readonly variable `{name}` not changed"), at);
             return;
         }
-        let val = match val {
-            VarVal::Scalar(v) if lit_len(&v) > MAX_VALUE_LEN => {
-                let at = self.here;
-                VarVal::Scalar(unknown_value(&format!("${name}"), "value too large to follow", at))
-            }
-            other => other,
+        let size = match &val {
+            VarVal::Scalar(v) => value_size(v),
+            VarVal::Indexed(m) => m.values().map(value_size).sum::<usize>() + m.len() * 16,
+            VarVal::Assoc(m) => m.iter().map(|(k, v)| k.len() + value_size(v)).sum::<usize>() + m.len() * 16,
+            VarVal::Unset => 0,
+        };
+        let val = if size > MAX_VALUE_LEN {
+            let at = self.here;
+            VarVal::Scalar(unknown_value(&format!("${name}"), "value too large to follow", at))
+        } else {
+            val
         };
         match (scope, self.sh.locals.last_mut()) {
             (Scope::Local, Some(top)) => {
@@ -3900,9 +3975,8 @@ impl<'f> Eval<'f> {
                         Ok(n) => Part::Lit(n.to_string()),
                         Err(reason) => {
                             if reason == DIVISION_BY_ZERO {
-                                // bash reports the error and the script stops.
-                                self.note(format!("`{}`: {reason}; the script stops here", w.text), w.at);
-                                self.fatal = true;
+                                self.note(format!("`{}`: {reason}; bash abandons this command", w.text), w.at);
+                                self.aborting = true;
                             }
                             Part::Unknown(Unknown { text: w.text.clone(), reason, at: w.at })
                         }
@@ -4385,8 +4459,9 @@ fn short(v: &VarVal) -> String {
     if s.chars().count() > 48 { format!("{}...`", s.chars().take(44).collect::<String>()) } else { s }
 }
 
-fn lit_len(v: &Value) -> usize {
-    v.parts.iter().map(|p| if let Part::Lit(s) = p { s.len() } else { 0 }).sum()
+/// Roughly how much memory a value takes, to bound growth.
+fn value_size(v: &Value) -> usize {
+    v.parts.iter().map(|p| if let Part::Lit(s) = p { s.len() + 16 } else { 64 }).sum()
 }
 
 /// 1-based line and column of a byte offset.

@@ -15,8 +15,9 @@ use super::trace::{Arg, Command, Location, Value};
 pub enum DockerCall {
     /// `docker build` / `docker image build` / `docker buildx build`.
     Build(Build),
-    /// `docker create` / `docker container create`.
-    Create(Create),
+    /// `docker create` / `docker container create`: the same options as
+    /// `docker run`; the command runs only when the container is started.
+    Create(Run),
     /// `docker run` / `docker container run`.
     Run(Run),
     /// `docker cp` / `docker container cp`.
@@ -54,17 +55,6 @@ pub struct Build {
     pub switches: Vec<String>,
     /// `--network`.
     pub network: Option<Arg>,
-}
-
-/// `docker create`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Create {
-    /// `--name`.
-    pub name: Option<Arg>,
-    /// The image.
-    pub image: Arg,
-    /// The command after the image.
-    pub command: Vec<Arg>,
 }
 
 /// A bind mount of `docker run`.
@@ -432,15 +422,7 @@ pub fn recognize(cmd: &Command) -> Option<DockerCall> {
     };
     Some(match verb.as_str() {
         "build" => DockerCall::Build(build(rest)),
-        "create" => {
-            let (flags, pos) = split_flags(rest, &RUN_FLAGS, false);
-            let image = pos.first()?.clone();
-            DockerCall::Create(Create {
-                name: flag_value(&flags, &["name"]),
-                image,
-                command: pos[1..].to_vec(),
-            })
-        }
+        "create" => DockerCall::Create(run(rest)?),
         "run" => DockerCall::Run(run(rest)?),
         "cp" => {
             let (flags, pos) = split_flags(rest, &CP_FLAGS, true);
