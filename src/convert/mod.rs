@@ -473,6 +473,41 @@ impl Converter<'_> {
             return Err(Status::Unsupported);
         }
 
+        // One Dockerfile, one context: the common ancestor of the runtime's
+        // context, the builders' contexts and the bind mounts of run stages.
+        let mut contexts = vec![build.context.clone()];
+        for &c in &needed {
+            let container = &self.flow.containers[c];
+            if let ImageRef::Build(b) = container.image {
+                contexts.push(self.flow.builds[b].context.clone());
+            }
+            if let Some(run) = container.run.as_ref().filter(|_| !container.reads_only) {
+                for m in &run.mounts {
+                    if let Some(h) = m.source.as_lit().and_then(|s| hostfs::normalize(&s)) {
+                        contexts.push(h);
+                    }
+                }
+            }
+        }
+        let context = contexts
+            .iter()
+            .skip(1)
+            .fold(build.context.clone(), |acc, c| common_ancestor(&acc, c));
+        let rt_prefix = relative_to(&build.context, &context).unwrap_or_default();
+        if !rt_prefix.is_empty() && self.dir.join(&build.context).join(".dockerignore").exists() {
+            self.file_diag(
+                Severity::Warning,
+                "dockerignore-moved",
+                format!(
+                    "the build context becomes `{}`, so `{}/.dockerignore` no longer applies",
+                    if context.is_empty() { "." } else { &context },
+                    build.context
+                ),
+                &rt,
+                Span::default(),
+            );
+        }
+
         // Host post-processing to redo in each producer, as RUN lines.
         let mut post: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for piece in plans.iter().flat_map(|(_, p)| &p.pieces) {
@@ -535,7 +570,7 @@ impl Converter<'_> {
                         stage_name_from_tag(bb.tags.first().map(String::as_str).unwrap_or("build"))
                     });
                     let (name, text, user, pre) =
-                        self.builder_section(&src, &wanted, &bb.context, &build.context);
+                        self.builder_section(&src, &wanted, &bb.context, &context);
                     let target = src.model.target().unwrap_or(0);
                     image_cmd = image_command(&src, target);
                     hoisted.extend(pre);
@@ -605,6 +640,28 @@ impl Converter<'_> {
 
         // Runtime edits.
         let mut edits = Edits::default();
+        let planned: BTreeSet<usize> = plans.iter().map(|(i, _)| *i).collect();
+        if !rt_prefix.is_empty() {
+            // The runtime's own context sources, re-rooted to the shared context.
+            for (i, instr) in rt.file.instructions.iter().enumerate() {
+                if planned.contains(&i) {
+                    continue;
+                }
+                for w in context_sources(instr) {
+                    edits.replace(w.span, join(&rt_prefix, w.text.trim_start_matches("./")));
+                }
+            }
+        }
+        for (_, plan) in &mut plans {
+            if !rt_prefix.is_empty() && !plan.kept.is_empty() {
+                for k in &mut plan.kept {
+                    if !k.starts_with("<<") && !k.contains("://") {
+                        *k = join(&rt_prefix, k.trim_start_matches("./"));
+                    }
+                }
+                plan.kept_unchanged = false;
+            }
+        }
         for (i, plan) in &plans {
             let instr = &rt.file.instructions[*i];
             let mut lines = Vec::new();
@@ -716,10 +773,10 @@ impl Converter<'_> {
             status: Status::Converted,
             output: Some(out),
             dockerfile: Some(build.dockerfile.clone()),
-            context: Some(if build.context.is_empty() {
+            context: Some(if context.is_empty() {
                 ".".to_string()
             } else {
-                build.context.clone()
+                context.clone()
             }),
             target_image: build.tags.first().cloned(),
             build_args: all_args,
@@ -774,33 +831,22 @@ impl Converter<'_> {
             }
         }
         // Re-root COPY/ADD sources when the builder had another context.
-        if let Some(prefix) = relative_to(context, runtime_context) {
-            if !prefix.is_empty() {
+        match relative_to(context, runtime_context) {
+            Some(prefix) if !prefix.is_empty() => {
                 for instr in &src.file.instructions {
-                    if matches!(instr.keyword, Keyword::Copy | Keyword::Add)
-                        && instr.flag("from").is_none()
-                        && !instr.json
-                        && instr.args.len() >= 2
-                    {
-                        for w in &instr.args[..instr.args.len() - 1] {
-                            if !w.text.starts_with("<<") && !w.text.contains("://") {
-                                edits.replace(
-                                    w.span,
-                                    join(&prefix, w.text.trim_start_matches("./")),
-                                );
-                            }
-                        }
+                    for w in context_sources(instr) {
+                        edits.replace(w.span, join(&prefix, w.text.trim_start_matches("./")));
                     }
                 }
             }
-        } else {
-            self.file_diag(
+            Some(_) => {}
+            None => self.file_diag(
                 Severity::Error,
                 "context-outside",
-                format!("the builder's context `{context}` is not inside the runtime's context `{runtime_context}`"),
+                format!("the builder's context `{context}` is not inside the shared context `{runtime_context}`"),
                 src,
                 from.span,
-            );
+            ),
         }
         let user = stage_user(src, target);
         let first_from = stages.first().map_or(0, |s| s.span.start);
@@ -1325,6 +1371,34 @@ pub fn stage_name_from_tag(tag: &str) -> String {
 /// A name usable as a prefix for derived stages (`registry/img:1` → `img-1`).
 fn stage_base(reference: &str) -> String {
     stage_name_from_tag(reference)
+}
+
+/// The common ancestor directory of two relative paths ("" for the root).
+fn common_ancestor(a: &str, b: &str) -> String {
+    let common: Vec<&str> = a
+        .split('/')
+        .zip(b.split('/'))
+        .take_while(|(x, y)| x == y && !x.is_empty())
+        .map(|(x, _)| x)
+        .collect();
+    common.join("/")
+}
+
+/// The source words of a COPY/ADD that read the build context: not
+/// `--from`, not heredocs, not URLs, shell form.
+fn context_sources(instr: &Instruction) -> impl Iterator<Item = &crate::dockerfile::Word> {
+    let applies = matches!(instr.keyword, Keyword::Copy | Keyword::Add)
+        && instr.flag("from").is_none()
+        && !instr.json
+        && instr.args.len() >= 2;
+    let sources = if applies {
+        &instr.args[..instr.args.len() - 1]
+    } else {
+        &[][..]
+    };
+    sources
+        .iter()
+        .filter(|w| !w.text.starts_with("<<") && !w.text.contains("://"))
 }
 
 /// `path` relative to `base` when it is inside it.
