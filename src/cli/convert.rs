@@ -188,10 +188,11 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
         if let Some(t) = &c.target_image {
             cmd.push_str(&format!(" -t {t}"));
         }
-        cmd.push_str(&format!(
-            " {}",
-            dir.join(c.context.as_deref().unwrap_or(".")).display()
-        ));
+        let context = match c.context.as_deref() {
+            None | Some(".") => dir.to_path_buf(),
+            Some(ctx) => dir.join(ctx),
+        };
+        cmd.push_str(&format!(" {}", context.display()));
         let _ = writeln!(
             std::io::stderr(),
             "wrote {}; build with:\n  {cmd}",

@@ -456,6 +456,24 @@ impl Converter<'_> {
             .iter()
             .flat_map(|(_, p)| p.pieces.iter().map(|piece| piece.container))
             .collect();
+        if needed.is_empty() && rt.model.stages().len() > 1 {
+            // The runtime Dockerfile is already multi-stage: it was converted
+            // (the script may still run the old flow around it).
+            self.script_diag(
+                Severity::Info,
+                "already-converted",
+                format!(
+                    "`{}` is already a multi-stage Dockerfile: nothing to convert",
+                    build.dockerfile
+                ),
+                build.at,
+                Some(format!(
+                    "build it alone with `docker build -f {} .`",
+                    build.dockerfile
+                )),
+            );
+            return Err(Status::NothingToConvert);
+        }
         if needed.is_empty() {
             self.script_diag(
                 Severity::Error,

@@ -203,7 +203,7 @@ const MAX_SOURCE_DEPTH: usize = 12;
 /// doubling loops cannot exhaust memory.
 const MAX_VALUE_LEN: usize = 64 * 1024;
 /// Most arguments of one command kept.
-const MAX_ARGS: usize = 4096;
+const MAX_ARGS: usize = 1024;
 /// Longest string a glob pattern operation (`${x%%*.}`) is applied to;
 /// matching is quadratic.
 const MAX_PATTERN_SUBJECT: usize = 4096;
@@ -562,6 +562,10 @@ impl<'a> Lower<'a> {
     /// fragments around them are dropped silently (the error was noted).
     fn recover(&mut self, n: Node) -> Vec<Stmt> {
         let mut out = Vec::new();
+        if self.depth >= MAX_SYNTAX_DEPTH {
+            return out;
+        }
+        self.depth += 1;
         for (c, _) in kids(n) {
             if c.kind() == "ERROR" {
                 out.extend(self.recover(c));
@@ -569,6 +573,7 @@ impl<'a> Lower<'a> {
                 out.extend(self.stmt(c));
             }
         }
+        self.depth -= 1;
         out
     }
 
@@ -819,10 +824,33 @@ impl<'a> Lower<'a> {
     }
 
     fn list(&mut self, n: Node) -> Stmt {
+        // `a && b || c` nests to the left; walk the spine without recursing
+        // so long chains are not cut by the nesting bound.
+        let mut spine = Vec::new();
+        let mut cur = n;
+        loop {
+            let ks = kids(cur);
+            let inner = ks.iter().find(|(c, _)| c.is_named() && c.kind() != "comment").map(|(c, _)| *c);
+            spine.push(ks);
+            match inner {
+                Some(c) if c.kind() == "list" => cur = c,
+                _ => break,
+            }
+        }
         let mut first: Option<Stmt> = None;
         let mut rest = Vec::new();
         let mut and = true;
-        for (c, _) in kids(n) {
+        let children = spine.into_iter().rev().enumerate().flat_map(|(i, ks)| {
+            let mut skipped = i == 0;
+            ks.into_iter().filter(move |(c, _)| {
+                if !skipped && c.is_named() && c.kind() != "comment" {
+                    skipped = true;
+                    return false;
+                }
+                true
+            })
+        });
+        for (c, _) in children.collect::<Vec<_>>() {
             if !c.is_named() {
                 match c.kind() {
                     "&&" => and = true,
@@ -2002,7 +2030,9 @@ fn join_values(vs: &[Value], sep: &str) -> Value {
         if i > 0 {
             push_part(&mut v, Part::Lit(sep.to_string()));
         }
-        v = concat(&v, x);
+        for p in &x.parts {
+            push_part(&mut v, p.clone());
+        }
     }
     v
 }
@@ -2466,6 +2496,19 @@ impl<'f> Eval<'f> {
     }
 
     fn if_chain(&mut self, branches: &[(Vec<Stmt>, Vec<Stmt>)], els: Option<&[Stmt]>) -> Flow {
+        // Each `elif` nests one level deeper.
+        if self.depth >= MAX_EVAL_DEPTH {
+            let at = self.here;
+            self.note("evaluation nested too deeply; the inner part was skipped", at);
+            return Flow::Next;
+        }
+        self.depth += 1;
+        let flow = self.if_chain_inner(branches, els);
+        self.depth -= 1;
+        flow
+    }
+
+    fn if_chain_inner(&mut self, branches: &[(Vec<Stmt>, Vec<Stmt>)], els: Option<&[Stmt]>) -> Flow {
         let Some(((cond, body), rest)) = branches.split_first() else {
             return match els {
                 Some(b) => self.run_body(b),
@@ -2704,12 +2747,19 @@ impl<'f> Eval<'f> {
         self.sub_status = None;
         let mut argv = Vec::new();
         let mut items = Vec::new();
+        // Only declaration commands need their arguments as items.
+        let declaration = c.args.iter().take(4).any(|a| match a {
+            ArgAst::Assign(_) => true,
+            ArgAst::Word(w) => matches!(w.text.as_str(), "export" | "local" | "declare" | "typeset" | "readonly"),
+        }) || c.args.iter().any(|a| matches!(a, ArgAst::Assign(_)));
         for a in &c.args {
             match a {
                 ArgAst::Word(w) => {
                     let (fields, _) = self.expand_fields(w);
                     for v in fields {
-                        items.push(DeclItem::Word(v.clone(), w.at));
+                        if declaration {
+                            items.push(DeclItem::Word(v.clone(), w.at));
+                        }
                         argv.push(Arg { value: v, at: w.at });
                     }
                 }
@@ -2899,20 +2949,26 @@ impl<'f> Eval<'f> {
                 "command" if !next.starts_with('-') => no_functions = true,
                 "command" if next == "-p" && argv.len() > 2 => {
                     argv.remove(0);
-                    items.remove(0);
+                    if !items.is_empty() {
+                items.remove(0);
+            }
                     no_functions = true;
                 }
                 "builtin" => no_functions = true,
                 "exec" if !next.starts_with('-') => exec = true,
                 "time" if next == "-p" && argv.len() > 2 => {
                     argv.remove(0);
-                    items.remove(0);
+                    if !items.is_empty() {
+                items.remove(0);
+            }
                 }
                 "time" | "nohup" => {}
                 _ => break,
             }
             argv.remove(0);
-            items.remove(0);
+            if !items.is_empty() {
+                items.remove(0);
+            }
         }
         let flow = self.command(argv, env, redirects, items, at, no_functions);
         if exec && flow == Flow::Next {
@@ -3085,13 +3141,13 @@ impl<'f> Eval<'f> {
         env: Vec<(String, Value)>,
         at: Location,
     ) -> Flow {
+        if self.step(at) {
+            return Flow::Exit;
+        }
         if self.sh.funcnames.len() >= MAX_CALL_DEPTH {
             self.note(format!("calls of function `{name}` nested too deeply (recursion?): not followed"), at);
             self.sh.status = Status::Unknown;
             return Flow::Next;
-        }
-        if self.step(at) {
-            return Flow::Exit;
         }
         let args = argv.iter().skip(1).map(|a| a.value.clone()).collect();
         let saved = std::mem::replace(&mut self.sh.positional, Some(args));
@@ -3578,11 +3634,11 @@ fn is_predicate(argv: &[Arg]) -> bool {
     let w = &words[start.min(words.len())..];
     let Some(first) = w.first() else { return false };
     match first.as_str() {
-        "grep" | "egrep" | "fgrep" | "which" | "type" | "hash" | "diff" | "cmp" | "pgrep" | "getent" | "id"
-        | "ping" | "nc" | "curl" | "wget" => first != "curl" && first != "wget" || w.iter().any(|a| a == "-f" || a == "--fail"),
+        "grep" | "egrep" | "fgrep" | "which" | "type" | "hash" | "diff" | "cmp" | "pgrep" | "getent" | "ping" => true,
         "command" => w.get(1).is_some_and(|a| a == "-v" || a == "-V"),
+        // `docker image inspect x`, `podman image exists x`.
         "docker" | "podman" => w.iter().skip(1).take(3).any(|a| a == "inspect" || a == "exists"),
-        "git" => w.get(1).is_some_and(|a| a == "diff" || a == "rev-parse" || a == "ls-remote" || a == "show-ref"),
+        "git" => w.iter().any(|a| a == "--quiet" || a == "--exit-code" || a == "--verify"),
         _ => false,
     }
 }
@@ -4403,7 +4459,9 @@ fn apply_op(p: &Param, x: &Value, prep: &Prep) -> Value {
                 };
                 match end {
                     Some(e) if e > i || *mode == "/%" => {
-                        out = concat(&out, rep);
+                        for p in &rep.parts {
+                            push_part(&mut out, p.clone());
+                        }
                         replaced = true;
                         i = e;
                         if *mode == "/%" || i >= n {
@@ -4619,7 +4677,11 @@ fn glob_match(p: &[GTok], s: &[char]) -> bool {
 /// Brace expansion of a word's unquoted literal text: `{a,b}` and
 /// `{1..3}`.
 fn brace_expand(parts: Vec<WP>, out: &mut Vec<Vec<WP>>) {
-    if out.len() >= MAX_BRACE_WORDS {
+    brace_expand_at(parts, out, 0);
+}
+
+fn brace_expand_at(parts: Vec<WP>, out: &mut Vec<Vec<WP>>, depth: usize) {
+    if out.len() >= MAX_BRACE_WORDS || depth > 16 {
         out.push(parts);
         return;
     }
@@ -4633,7 +4695,7 @@ fn brace_expand(parts: Vec<WP>, out: &mut Vec<Vec<WP>>) {
             let mut next = parts[..i].to_vec();
             next.push(WP::Lit(format!("{pre}{alt}{post}"), false));
             next.extend_from_slice(&parts[i + 1..]);
-            brace_expand(next, out);
+            brace_expand_at(next, out, depth + 1);
         }
         return;
     }
@@ -4985,6 +5047,10 @@ impl<'f> Eval<'f> {
         let toks = arith_tokens(s)?;
         if toks.is_empty() {
             return Ok(0);
+        }
+        // Evaluation recurses over the expression tree.
+        if toks.len() > 512 {
+            return Err("arithmetic expression too long to follow".into());
         }
         let mut p = AParser { toks, pos: 0, depth: 0 };
         let e = p.comma()?;
