@@ -97,7 +97,11 @@ impl DirFiles {
         if normal.starts_with("..") || normal.starts_with('/') {
             return None;
         }
-        let joined = if normal == "." { root.clone() } else { root.join(&normal) };
+        let joined = if normal == "." {
+            root.clone()
+        } else {
+            root.join(&normal)
+        };
         // A symbolic link may still lead outside; check the real target when
         // there is one.
         match joined.canonicalize() {
@@ -141,7 +145,11 @@ impl Files for BTreeMap<String, String> {
         if self.contains_key(&p) {
             return Some(Entry::File);
         }
-        let prefix = if p == "." { String::new() } else { format!("{p}/") };
+        let prefix = if p == "." {
+            String::new()
+        } else {
+            format!("{p}/")
+        };
         if self.keys().any(|k| k.starts_with(&prefix)) {
             Some(Entry::Dir)
         } else {
@@ -166,7 +174,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { args: Vec::new(), env: BTreeMap::new(), max_steps: 10_000 }
+        Options {
+            args: Vec::new(),
+            env: BTreeMap::new(),
+            max_steps: 10_000,
+        }
     }
 }
 
@@ -177,7 +189,9 @@ impl Default for Options {
 /// become [`Note`]s and evaluation continues around them.
 pub fn evaluate(script_path: &str, text: &str, files: &dyn Files, options: &Options) -> Trace {
     let mut ev = Eval::new(script_path, files, options);
-    ev.trace.files.push((norm_path(script_path), text.to_string()));
+    ev.trace
+        .files
+        .push((norm_path(script_path), text.to_string()));
     ev.trace.errexit = shebang_errexit(text);
     let stmts = ev.parse_source(text, 0, 0, true, Span::new(0, text.len()), &[]);
     ev.run_file(&stmts);
@@ -480,8 +494,15 @@ struct Lower<'a> {
 
 impl<'a> Lower<'a> {
     fn loc_at(&self, a: usize, b: usize) -> Location {
-        let span = if self.exact { Span::new(self.base + a, self.base + b) } else { self.anchor };
-        Location { file: self.file, span }
+        let span = if self.exact {
+            Span::new(self.base + a, self.base + b)
+        } else {
+            self.anchor
+        };
+        Location {
+            file: self.file,
+            span,
+        }
     }
 
     fn loc(&self, n: Node) -> Location {
@@ -497,7 +518,10 @@ impl<'a> Lower<'a> {
     }
 
     fn note(&mut self, message: impl Into<String>, at: Location) {
-        self.notes.push(Note { message: message.into(), at });
+        self.notes.push(Note {
+            message: message.into(),
+            at,
+        });
     }
 
     /// Notes every syntax error (ERROR and MISSING nodes), outermost only.
@@ -511,7 +535,14 @@ impl<'a> Lower<'a> {
                     let msg = if n.is_missing() {
                         format!("syntax error: missing `{}`", n.kind())
                     } else {
-                        let t: String = self.node_text(n).lines().next().unwrap_or("").chars().take(40).collect();
+                        let t: String = self
+                            .node_text(n)
+                            .lines()
+                            .next()
+                            .unwrap_or("")
+                            .chars()
+                            .take(40)
+                            .collect();
                         format!("syntax error near `{}`", t.trim())
                     };
                     let at = self.loc(n);
@@ -528,7 +559,10 @@ impl<'a> Lower<'a> {
         }
         if count > MAX_SYNTAX_NOTES {
             let at = self.loc(root);
-            self.note(format!("{} more syntax errors", count - MAX_SYNTAX_NOTES), at);
+            self.note(
+                format!("{} more syntax errors", count - MAX_SYNTAX_NOTES),
+                at,
+            );
         }
     }
 
@@ -537,10 +571,10 @@ impl<'a> Lower<'a> {
         let mut out = Vec::new();
         for (c, field) in kids(n) {
             if !c.is_named() {
-                if c.kind() == "&" {
-                    if let Some(last) = out.pop() {
-                        out.push(Stmt::Background(Box::new(last)));
-                    }
+                if c.kind() == "&"
+                    && let Some(last) = out.pop()
+                {
+                    out.push(Stmt::Background(Box::new(last)));
                 }
                 continue;
             }
@@ -608,12 +642,19 @@ impl<'a> Lower<'a> {
                     .filter(|(c, _)| c.kind() == "variable_assignment")
                     .map(|(c, _)| self.assign(c))
                     .collect();
-                Stmt::Simple(Simple { assigns, args: Vec::new(), redirs: Vec::new(), at: self.loc(n) })
+                Stmt::Simple(Simple {
+                    assigns,
+                    args: Vec::new(),
+                    redirs: Vec::new(),
+                    at: self.loc(n),
+                })
             }
             "pipeline" => self.pipeline(n),
             "list" => self.list(n),
             "negated_command" => {
-                let inner = kids(n).into_iter().find(|(c, _)| c.is_named() && c.kind() != "comment");
+                let inner = kids(n)
+                    .into_iter()
+                    .find(|(c, _)| c.is_named() && c.kind() != "comment");
                 let inner = inner.and_then(|(c, _)| self.stmt(c))?;
                 Stmt::Not(Box::new(inner))
             }
@@ -648,10 +689,17 @@ impl<'a> Lower<'a> {
                         _ => {}
                     }
                 }
-                Stmt::While { until, cond, body, at: self.loc(n) }
+                Stmt::While {
+                    until,
+                    cond,
+                    body,
+                    at: self.loc(n),
+                }
             }
             "function_definition" => {
-                let name = n.child_by_field_name("name").map(|c| self.node_text(c).to_string())?;
+                let name = n
+                    .child_by_field_name("name")
+                    .map(|c| self.node_text(c).to_string())?;
                 let body = n.child_by_field_name("body").and_then(|b| self.stmt(b))?;
                 Stmt::Func(name, Rc::new(body))
             }
@@ -710,13 +758,19 @@ impl<'a> Lower<'a> {
             }
         }
         let at = self.loc(n);
-        if let (Some(ArgAst::Word(w)), true) = (args.first(), assigns.is_empty()) {
-            if matches!(w.text.as_str(), "fi" | "then" | "else" | "elif" | "do" | "done" | "esac" | "in" | "}" | ")") {
-                // tree-sitter-bash reads a stray keyword as a command; bash
-                // rejects it.
-                self.note(format!("syntax error near unexpected token `{}`", w.text), w.at);
-                return Stmt::Group(Vec::new());
-            }
+        if let (Some(ArgAst::Word(w)), true) = (args.first(), assigns.is_empty())
+            && matches!(
+                w.text.as_str(),
+                "fi" | "then" | "else" | "elif" | "do" | "done" | "esac" | "in" | "}" | ")"
+            )
+        {
+            // tree-sitter-bash reads a stray keyword as a command; bash
+            // rejects it.
+            self.note(
+                format!("syntax error near unexpected token `{}`", w.text),
+                w.at,
+            );
+            return Stmt::Group(Vec::new());
         }
         // tree-sitter-bash joins `A=1 B=2 ` (trailing blank) with the next
         // line's command; split them again where an unescaped newline lies
@@ -724,7 +778,12 @@ impl<'a> Lower<'a> {
         if let (Some(a), Some(b)) = (assigns_end, name_start) {
             let gap = self.text(a, b);
             if gap.contains('\n') && !gap.trim_end_matches([' ', '\t', '\n']).ends_with('\\') {
-                let first = Stmt::Simple(Simple { assigns, args: Vec::new(), redirs: Vec::new(), at });
+                let first = Stmt::Simple(Simple {
+                    assigns,
+                    args: Vec::new(),
+                    redirs: Vec::new(),
+                    at,
+                });
                 let second = Stmt::Simple(Simple {
                     assigns: Vec::new(),
                     args,
@@ -734,7 +793,12 @@ impl<'a> Lower<'a> {
                 return Stmt::Group(vec![first, second]);
             }
         }
-        Stmt::Simple(Simple { assigns, args, redirs, at })
+        Stmt::Simple(Simple {
+            assigns,
+            args,
+            redirs,
+            at,
+        })
     }
 
     /// `export`/`local`/`declare`/`typeset`/`readonly`/`unset`.
@@ -754,7 +818,12 @@ impl<'a> Lower<'a> {
                 args.push(ArgAst::Word(self.word(c)));
             }
         }
-        Stmt::Simple(Simple { assigns: Vec::new(), args, redirs, at: self.loc(n) })
+        Stmt::Simple(Simple {
+            assigns: Vec::new(),
+            args,
+            redirs,
+            at: self.loc(n),
+        })
     }
 
     fn assign(&mut self, n: Node) -> Assign {
@@ -797,7 +866,13 @@ impl<'a> Lower<'a> {
             }
             (None, _) => AssignVal::Scalar(self.plain_word(n.end_byte(), n.end_byte())),
         };
-        Assign { name, index, append, value, at }
+        Assign {
+            name,
+            index,
+            append,
+            value,
+            at,
+        }
     }
 
     fn pipeline(&mut self, n: Node) -> Stmt {
@@ -805,10 +880,10 @@ impl<'a> Lower<'a> {
         for (c, _) in kids(n) {
             if !c.is_named() {
                 // `a |& b` is `a 2>&1 | b`.
-                if c.kind() == "|&" {
-                    if let Some(last) = items.pop() {
-                        items.push(with_redirs(last, vec![stderr_to_stdout()]));
-                    }
+                if c.kind() == "|&"
+                    && let Some(last) = items.pop()
+                {
+                    items.push(with_redirs(last, vec![stderr_to_stdout()]));
                 }
                 continue;
             }
@@ -830,7 +905,10 @@ impl<'a> Lower<'a> {
         let mut cur = n;
         loop {
             let ks = kids(cur);
-            let inner = ks.iter().find(|(c, _)| c.is_named() && c.kind() != "comment").map(|(c, _)| *c);
+            let inner = ks
+                .iter()
+                .find(|(c, _)| c.is_named() && c.kind() != "comment")
+                .map(|(c, _)| *c);
             spine.push(ks);
             match inner {
                 Some(c) if c.kind() == "list" => cur = c,
@@ -899,7 +977,11 @@ impl<'a> Lower<'a> {
                 "comment" => {}
                 _ if c.is_named() => {
                     let s = self.stmt(c);
-                    if in_body { body.extend(s) } else { cond.extend(s) }
+                    if in_body {
+                        body.extend(s)
+                    } else {
+                        cond.extend(s)
+                    }
                 }
                 _ => {}
             }
@@ -917,7 +999,11 @@ impl<'a> Lower<'a> {
                 in_body = true;
             } else if c.is_named() && c.kind() != "comment" {
                 let s = self.stmt(c);
-                if in_body { body.extend(s) } else { cond.extend(s) }
+                if in_body {
+                    body.extend(s)
+                } else {
+                    cond.extend(s)
+                }
             }
         }
         (cond, body)
@@ -945,7 +1031,11 @@ impl<'a> Lower<'a> {
                     None => {}
                 }
             }
-            items.push(CaseItem { patterns, body, fallthrough });
+            items.push(CaseItem {
+                patterns,
+                body,
+                fallthrough,
+            });
         }
         Stmt::Case(subject, items, self.loc(n))
     }
@@ -965,7 +1055,12 @@ impl<'a> Lower<'a> {
                 _ => {}
             }
         }
-        Stmt::For { var, list, body, at: self.loc(n) }
+        Stmt::For {
+            var,
+            list,
+            body,
+            at: self.loc(n),
+        }
     }
 
     fn c_for(&mut self, n: Node) -> Stmt {
@@ -989,7 +1084,13 @@ impl<'a> Lower<'a> {
             Some(self.word_at(n, a, b, Mode::Arith))
         };
         let (init, cond, step) = (clause(0), clause(1), clause(2));
-        Stmt::CFor { init, cond, step, body, at: self.loc(n) }
+        Stmt::CFor {
+            init,
+            cond,
+            step,
+            body,
+            at: self.loc(n),
+        }
     }
 
     /// `[ ... ]` and `[[ ... ]]`: rebuilt as the words between the
@@ -1002,7 +1103,8 @@ impl<'a> Lower<'a> {
             .iter()
             .enumerate()
             .filter(|(i, (c, _))| {
-                !((*i == 0 && !c.is_named()) || (*i + 1 == ks.len() && matches!(c.kind(), "]" | "]]")))
+                !((*i == 0 && !c.is_named())
+                    || (*i + 1 == ks.len() && matches!(c.kind(), "]" | "]]")))
             })
             .map(|(_, (c, _))| *c)
             .collect();
@@ -1037,7 +1139,10 @@ impl<'a> Lower<'a> {
             }
             prev_punct = p;
         }
-        let words = groups.into_iter().map(|(a, b, nodes)| self.word_in(&nodes, a, b, Mode::Unquoted)).collect();
+        let words = groups
+            .into_iter()
+            .map(|(a, b, nodes)| self.word_in(&nodes, a, b, Mode::Unquoted))
+            .collect();
         Stmt::Test(double, words, self.loc(n))
     }
 
@@ -1060,32 +1165,37 @@ impl<'a> Lower<'a> {
         }
         let mut stmt = match body_node.and_then(|b| self.stmt(b)) {
             Some(s) => s,
-            None => Stmt::Simple(Simple { assigns: Vec::new(), args: Vec::new(), redirs: Vec::new(), at: self.loc(n) }),
+            None => Stmt::Simple(Simple {
+                assigns: Vec::new(),
+                args: Vec::new(),
+                redirs: Vec::new(),
+                at: self.loc(n),
+            }),
         };
         // tree-sitter-bash drops a word standing between a command and a
         // here-document (`docker build -t x - <<EOF`); take it back from the
         // text no child covers.
-        if let (Some(b), Stmt::Simple(s)) = (body_node, &mut stmt) {
-            if b.kind() == "command" {
-                let mut pos = b.end_byte();
-                covered.sort();
-                let mut gaps = Vec::new();
-                for &(a, e) in &covered {
-                    if a > pos {
-                        gaps.push((pos, a));
-                    }
-                    pos = pos.max(e);
+        if let (Some(b), Stmt::Simple(s)) = (body_node, &mut stmt)
+            && b.kind() == "command"
+        {
+            let mut pos = b.end_byte();
+            covered.sort();
+            let mut gaps = Vec::new();
+            for &(a, e) in &covered {
+                if a > pos {
+                    gaps.push((pos, a));
                 }
-                if n.end_byte() > pos {
-                    gaps.push((pos, n.end_byte()));
-                }
-                for (a, e) in gaps {
-                    for (ta, tb) in blank_split(self.text(a, e)) {
-                        if self.text(a + ta, a + tb).starts_with('#') {
-                            break;
-                        }
-                        s.args.push(ArgAst::Word(self.plain_word(a + ta, a + tb)));
+                pos = pos.max(e);
+            }
+            if n.end_byte() > pos {
+                gaps.push((pos, n.end_byte()));
+            }
+            for (a, e) in gaps {
+                for (ta, tb) in blank_split(self.text(a, e)) {
+                    if self.text(a + ta, a + tb).starts_with('#') {
+                        break;
                     }
+                    s.args.push(ArgAst::Word(self.plain_word(a + ta, a + tb)));
                 }
             }
         }
@@ -1136,12 +1246,19 @@ impl<'a> Lower<'a> {
                 _ => {}
             }
         }
-        let mode = Mode::Heredoc { strip: op == "<<-", expand: !quoted };
+        let mode = Mode::Heredoc {
+            strip: op == "<<-",
+            expand: !quoted,
+        };
         let target = match body {
             Some(b) => self.word_at(b, b.start_byte(), b.end_byte(), mode),
             None => self.plain_word(n.end_byte(), n.end_byte()),
         };
-        redirs.push(Redir { fd, op, target: Some(target) });
+        redirs.push(Redir {
+            fd,
+            op,
+            target: Some(target),
+        });
         redirs.extend(extra);
     }
 
@@ -1183,8 +1300,18 @@ impl<'a> Lower<'a> {
     fn plain_word(&mut self, a: usize, b: usize) -> Word {
         let mut parts = Vec::new();
         let mut line_start = false;
-        self.lit(self.text(a, b), a, Mode::Unquoted, &mut parts, &mut line_start);
-        Word { parts, at: self.loc_at(a, b), text: self.text(a, b).to_string() }
+        self.lit(
+            self.text(a, b),
+            a,
+            Mode::Unquoted,
+            &mut parts,
+            &mut line_start,
+        );
+        Word {
+            parts,
+            at: self.loc_at(a, b),
+            text: self.text(a, b).to_string(),
+        }
     }
 
     /// The word made of the text `[a, b)` under `root`: the atoms found
@@ -1197,7 +1324,11 @@ impl<'a> Lower<'a> {
     /// only under them keeps lowering linear.
     fn word_in(&mut self, roots: &[Node], a: usize, b: usize, mode: Mode) -> Word {
         let parts = self.parts_in(roots, a, b, mode);
-        Word { parts, at: self.loc_at(a, b), text: self.text(a, b).to_string() }
+        Word {
+            parts,
+            at: self.loc_at(a, b),
+            text: self.text(a, b).to_string(),
+        }
     }
 
     fn parts(&mut self, root: Node, a: usize, b: usize, mode: Mode) -> Vec<WP> {
@@ -1210,7 +1341,10 @@ impl<'a> Lower<'a> {
             Mode::Heredoc { expand: false, .. } => &[],
             _ => DQ_ATOMS,
         };
-        let atoms: Vec<Node> = roots.iter().flat_map(|r| find_atoms(*r, a, b, kinds)).collect();
+        let atoms: Vec<Node> = roots
+            .iter()
+            .flat_map(|r| find_atoms(*r, a, b, kinds))
+            .collect();
         let mut parts = Vec::new();
         let mut pos = a;
         let mut line_start = true;
@@ -1221,7 +1355,13 @@ impl<'a> Lower<'a> {
             let text = self.node_text(atom);
             let start = atom.start_byte() + (text.len() - text.trim_start().len());
             if start > pos {
-                self.lit(self.text(pos, start), pos, mode, &mut parts, &mut line_start);
+                self.lit(
+                    self.text(pos, start),
+                    pos,
+                    mode,
+                    &mut parts,
+                    &mut line_start,
+                );
             }
             parts.extend(self.atom(atom, start, quoted));
             line_start = false;
@@ -1234,7 +1374,14 @@ impl<'a> Lower<'a> {
     }
 
     /// Literal text of a word in `mode`, starting at byte `off`.
-    fn lit(&mut self, text: &str, off: usize, mode: Mode, parts: &mut Vec<WP>, line_start: &mut bool) {
+    fn lit(
+        &mut self,
+        text: &str,
+        off: usize,
+        mode: Mode,
+        parts: &mut Vec<WP>,
+        line_start: &mut bool,
+    ) {
         let quoted = mode != Mode::Unquoted;
         let mut buf = String::new();
         let flush = |buf: &mut String, parts: &mut Vec<WP>| {
@@ -1247,11 +1394,12 @@ impl<'a> Lower<'a> {
         while i < chars.len() {
             let (pos, ch) = chars[i];
             let next = chars.get(i + 1).map(|&(_, c)| c);
-            if let Mode::Heredoc { strip: true, .. } = mode {
-                if *line_start && ch == '\t' {
-                    i += 1;
-                    continue;
-                }
+            if let Mode::Heredoc { strip: true, .. } = mode
+                && *line_start
+                && ch == '\t'
+            {
+                i += 1;
+                continue;
             }
             *line_start = ch == '\n';
             let expand = !matches!(mode, Mode::Heredoc { expand: false, .. });
@@ -1284,7 +1432,10 @@ impl<'a> Lower<'a> {
                     let mut j = i + 1;
                     match next {
                         Some(c) if c.is_ascii_alphabetic() || c == '_' => {
-                            while chars.get(j).is_some_and(|&(_, c)| c.is_ascii_alphanumeric() || c == '_') {
+                            while chars
+                                .get(j)
+                                .is_some_and(|&(_, c)| c.is_ascii_alphanumeric() || c == '_')
+                            {
                                 j += 1;
                             }
                         }
@@ -1299,7 +1450,13 @@ impl<'a> Lower<'a> {
                     flush(&mut buf, parts);
                     let at = self.loc_at(off + pos, off + end);
                     let name = text[pos + 1..end].to_string();
-                    let p = Param { name, index: None, op: POp::Plain, at, text: text[pos..end].to_string() };
+                    let p = Param {
+                        name,
+                        index: None,
+                        op: POp::Plain,
+                        at,
+                        text: text[pos..end].to_string(),
+                    };
                     parts.push(WP::Param(Rc::new(p), quoted));
                     i = j;
                 }
@@ -1375,7 +1532,13 @@ impl<'a> Lower<'a> {
                 if name.is_empty() {
                     return vec![WP::Lit(text.to_string(), quoted)];
                 }
-                let p = Param { name, index: None, op: POp::Plain, at, text: text.to_string() };
+                let p = Param {
+                    name,
+                    index: None,
+                    op: POp::Plain,
+                    at,
+                    text: text.to_string(),
+                };
                 vec![WP::Param(Rc::new(p), quoted)]
             }
             "expansion" => vec![WP::Param(Rc::new(self.param(n, s, quoted)), quoted)],
@@ -1383,10 +1546,24 @@ impl<'a> Lower<'a> {
             "process_substitution" => vec![WP::ProcSub(Rc::new(self.subst(n, s)))],
             "arithmetic_expansion" => {
                 let open = if text.starts_with("$((") { 3 } else { 2 };
-                let close = if text.ends_with("))") { 2 } else { usize::from(text.ends_with(']')) };
-                let (a, b) = ((s + open).min(e), e.saturating_sub(close).max((s + open).min(e)));
+                let close = if text.ends_with("))") {
+                    2
+                } else {
+                    usize::from(text.ends_with(']'))
+                };
+                let (a, b) = (
+                    (s + open).min(e),
+                    e.saturating_sub(close).max((s + open).min(e)),
+                );
                 let w = self.word_at(n, a, b, Mode::Arith);
-                vec![WP::Arith(Rc::new(Word { at, text: text.to_string(), ..w }), quoted)]
+                vec![WP::Arith(
+                    Rc::new(Word {
+                        at,
+                        text: text.to_string(),
+                        ..w
+                    }),
+                    quoted,
+                )]
             }
             _ => vec![WP::Lit(text.to_string(), quoted)],
         }
@@ -1403,17 +1580,22 @@ impl<'a> Lower<'a> {
             let unescaped = unescape_backticks(inner);
             if unescaped != inner {
                 let body = self.reparse(&unescaped, at);
-                return Sub { body, read_file: None, at, text: text.to_string() };
+                return Sub {
+                    body,
+                    read_file: None,
+                    at,
+                    text: text.to_string(),
+                };
             }
         }
         let mut body = Vec::new();
         let mut read_file = None;
         for (c, field) in kids(n) {
             if field == Some("redirect") {
-                if let Some(r) = self.redirect(c) {
-                    if r.op == "<" {
-                        read_file = r.target;
-                    }
+                if let Some(r) = self.redirect(c)
+                    && r.op == "<"
+                {
+                    read_file = r.target;
                 }
             } else if c.is_named() && c.kind() != "comment" {
                 if c.kind() == "ERROR" {
@@ -1426,7 +1608,12 @@ impl<'a> Lower<'a> {
         if !body.is_empty() {
             read_file = None;
         }
-        Sub { body, read_file, at: self.loc_at(s, n.end_byte()), text: self.text(s, n.end_byte()).to_string() }
+        Sub {
+            body,
+            read_file,
+            at: self.loc_at(s, n.end_byte()),
+            text: self.text(s, n.end_byte()).to_string(),
+        }
     }
 
     /// Statements of a text built from this one (its locations all point
@@ -1436,7 +1623,10 @@ impl<'a> Lower<'a> {
             return Vec::new();
         }
         let mut parser = Parser::new();
-        let Some(tree) = parser.set_language(&tree_sitter_bash::LANGUAGE.into()).ok().and_then(|_| parser.parse(text, None))
+        let Some(tree) = parser
+            .set_language(&tree_sitter_bash::LANGUAGE.into())
+            .ok()
+            .and_then(|_| parser.parse(text, None))
         else {
             return Vec::new();
         };
@@ -1465,7 +1655,13 @@ impl<'a> Lower<'a> {
         let e = n.end_byte();
         let text = self.text(s, e).to_string();
         let at = self.loc_at(s, e);
-        let unsupported = |name: String| Param { name, index: None, op: POp::Unsupported, at, text: text.clone() };
+        let unsupported = |name: String| Param {
+            name,
+            index: None,
+            op: POp::Unsupported,
+            at,
+            text: text.clone(),
+        };
         if !text.starts_with("${") || !text.ends_with('}') || text.len() < 4 {
             return unsupported(String::new());
         }
@@ -1501,13 +1697,21 @@ impl<'a> Lower<'a> {
         let name = self.text(name_start, p).to_string();
         let mut index = None;
         if at_byte(p) == Some(b'[') {
-            let Some(close) = scan_to(self.src, p + 1, end, &atoms, |c, depth| c == b']' && depth == 0) else {
+            let Some(close) = scan_to(self.src, p + 1, end, &atoms, |c, depth| {
+                c == b']' && depth == 0
+            }) else {
                 return unsupported(name);
             };
             index = Some(self.word_at(n, p + 1, close, Mode::Unquoted));
             p = close + 1;
         }
-        let mk = |op: POp, index: Option<Word>| Param { name: name.clone(), index, op, at, text: text.clone() };
+        let mk = |op: POp, index: Option<Word>| Param {
+            name: name.clone(),
+            index,
+            op,
+            at,
+            text: text.clone(),
+        };
         if p >= end {
             let op = if length {
                 POp::Length
@@ -1522,8 +1726,8 @@ impl<'a> Lower<'a> {
             return mk(POp::Unsupported, index);
         }
         const OPS: &[&str] = &[
-            ":-", ":=", ":+", ":?", "##", "%%", "//", "/#", "/%", "^^", ",,", "-", "=", "+", "?", "#", "%", "/", "^",
-            ",", ":", "@",
+            ":-", ":=", ":+", ":?", "##", "%%", "//", "/#", "/%", "^^", ",,", "-", "=", "+", "?",
+            "#", "%", "/", "^", ",", ":", "@",
         ];
         let rest = self.text(p, end);
         let Some(op) = OPS.iter().find(|o| rest.starts_with(**o)) else {
@@ -1532,18 +1736,19 @@ impl<'a> Lower<'a> {
         let a = p + op.len();
         // `value`: a value operand (not a pattern); `replacement`: tilde
         // expansion applies even inside double quotes.
-        let operand = |this: &mut Self, a: usize, b: usize, value: bool, replacement: bool| -> Word {
-            let mut w = this.word_at(n, a, b, Mode::Unquoted);
-            if value && (!quoted || replacement) {
-                tilde(&mut w);
-            }
-            if value && quoted {
-                for part in &mut w.parts {
-                    mark_quoted(part);
+        let operand =
+            |this: &mut Self, a: usize, b: usize, value: bool, replacement: bool| -> Word {
+                let mut w = this.word_at(n, a, b, Mode::Unquoted);
+                if value && (!quoted || replacement) {
+                    tilde(&mut w);
                 }
-            }
-            w
-        };
+                if value && quoted {
+                    for part in &mut w.parts {
+                        mark_quoted(part);
+                    }
+                }
+                w
+            };
         let op = match *op {
             ":-" | "-" => POp::Default(op.starts_with(':'), operand(self, a, end, true, false)),
             ":=" | "=" => POp::Assign(op.starts_with(':'), operand(self, a, end, true, false)),
@@ -1600,7 +1805,13 @@ fn mark_quoted(part: &mut WP) {
 
 /// The first position in `[a, b)` whose byte satisfies `stop` (given the
 /// bracket depth), skipping atoms and backslash-escaped bytes.
-fn scan_to(src: &str, a: usize, b: usize, atoms: &[Node], stop: impl Fn(u8, usize) -> bool) -> Option<usize> {
+fn scan_to(
+    src: &str,
+    a: usize,
+    b: usize,
+    atoms: &[Node],
+    stop: impl Fn(u8, usize) -> bool,
+) -> Option<usize> {
     let bytes = src.as_bytes();
     let mut p = a;
     let mut depth = 0usize;
@@ -1660,7 +1871,10 @@ fn blank_split(text: &str) -> Vec<(usize, usize)> {
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
-        let blank = c == b' ' || c == b'\t' || c == b'\n' || (c == b'\\' && bytes.get(i + 1) == Some(&b'\n'));
+        let blank = c == b' '
+            || c == b'\t'
+            || c == b'\n'
+            || (c == b'\\' && bytes.get(i + 1) == Some(&b'\n'));
         if blank {
             if let Some(s) = start.take() {
                 out.push((s, i));
@@ -1680,7 +1894,9 @@ fn blank_split(text: &str) -> Vec<(usize, usize)> {
 /// Tilde expansion of a word's leading `~` or `~user` (followed by `/` or
 /// the end of the word).
 fn tilde(w: &mut Word) {
-    let Some(WP::Lit(s, false)) = w.parts.first() else { return };
+    let Some(WP::Lit(s, false)) = w.parts.first() else {
+        return;
+    };
     if !s.starts_with('~') {
         return;
     }
@@ -1689,7 +1905,10 @@ fn tilde(w: &mut Word) {
         return;
     }
     let user = s[1..prefix_end].to_string();
-    if !user.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.') {
+    if !user
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+    {
         return;
     }
     let rest = s[prefix_end..].to_string();
@@ -1703,8 +1922,19 @@ fn tilde(w: &mut Word) {
 
 /// `2>&1`, for `|&`.
 fn stderr_to_stdout() -> Redir {
-    let one = Word { parts: vec![WP::Lit("1".into(), false)], at: Location { file: 0, span: Span::default() }, text: "1".into() };
-    Redir { fd: Some(2), op: ">&".into(), target: Some(one) }
+    let one = Word {
+        parts: vec![WP::Lit("1".into(), false)],
+        at: Location {
+            file: 0,
+            span: Span::default(),
+        },
+        text: "1".into(),
+    };
+    Redir {
+        fd: Some(2),
+        op: ">&".into(),
+        target: Some(one),
+    }
 }
 
 /// Adds redirections to a statement: into a simple command, else around it.
@@ -1745,7 +1975,9 @@ fn ansi_c(s: &str) -> String {
                     _ => break,
                 }
             }
-            u32::from_str_radix(&digits, radix).ok().and_then(char::from_u32)
+            u32::from_str_radix(&digits, radix)
+                .ok()
+                .and_then(char::from_u32)
         };
         match e {
             'n' => out.push('\n'),
@@ -1927,15 +2159,18 @@ struct Fields {
 
 impl Fields {
     fn new(split: bool) -> Fields {
-        Fields { split, ..Fields::default() }
+        Fields {
+            split,
+            ..Fields::default()
+        }
     }
 
     fn seg(&mut self, part: Part, active: bool) {
-        if let (Part::Lit(s), Some((Part::Lit(last), last_active))) = (&part, self.cur.last_mut()) {
-            if *last_active == active {
-                last.push_str(s);
-                return;
-            }
+        if let (Part::Lit(s), Some((Part::Lit(last), last_active))) = (&part, self.cur.last_mut())
+            && *last_active == active
+        {
+            last.push_str(s);
+            return;
         }
         self.cur.push((part, active));
     }
@@ -2044,7 +2279,9 @@ fn is_absent_input(v: &Value) -> bool {
 }
 
 fn is_known_empty(v: &Value) -> bool {
-    v.parts.iter().all(|p| matches!(p, Part::Lit(s) if s.is_empty()))
+    v.parts
+        .iter()
+        .all(|p| matches!(p, Part::Lit(s) if s.is_empty()))
 }
 
 /// How two nested conditions combine.
@@ -2062,10 +2299,11 @@ fn combine(outer: Condition, inner: Condition) -> Condition {
 /// Builtins that create no file, for the record of paths the script may
 /// have written.
 const READ_ONLY_COMMANDS: &[&str] = &[
-    "echo", "printf", "cd", "pushd", "popd", "pwd", "export", "local", "declare", "typeset", "readonly", "unset",
-    "set", "shift", "source", ".", "eval", "trap", "exit", "return", "break", "continue", ":", "true", "false",
-    "read", "test", "[", "dirname", "basename", "realpath", "readlink", "cat", "grep", "egrep", "fgrep", "ls",
-    "which", "type", "command", "hash", "sleep", "wait", "id", "whoami", "date", "uname", "env", "printenv",
+    "echo", "printf", "cd", "pushd", "popd", "pwd", "export", "local", "declare", "typeset",
+    "readonly", "unset", "set", "shift", "source", ".", "eval", "trap", "exit", "return", "break",
+    "continue", ":", "true", "false", "read", "test", "[", "dirname", "basename", "realpath",
+    "readlink", "cat", "grep", "egrep", "fgrep", "ls", "which", "type", "command", "hash", "sleep",
+    "wait", "id", "whoami", "date", "uname", "env", "printenv",
 ];
 
 /// The evaluator.
@@ -2108,7 +2346,11 @@ struct Eval<'f> {
 
 impl<'f> Eval<'f> {
     fn new(script_path: &str, files: &'f dyn Files, opts: &'f Options) -> Self {
-        let positional = if opts.args.is_empty() { None } else { Some(opts.args.iter().map(Value::lit).collect()) };
+        let positional = if opts.args.is_empty() {
+            None
+        } else {
+            Some(opts.args.iter().map(Value::lit).collect())
+        };
         Eval {
             sh: Shell {
                 globals: BTreeMap::new(),
@@ -2142,14 +2384,20 @@ impl<'f> Eval<'f> {
             sub_status: None,
             fatal: false,
             aborting: false,
-            here: Location { file: 0, span: Span::default() },
+            here: Location {
+                file: 0,
+                span: Span::default(),
+            },
             noted: BTreeSet::new(),
         }
     }
 
     fn note(&mut self, message: impl Into<String>, at: Location) {
         let message = message.into();
-        if self.noted.insert((message.clone(), at.file, at.span.start, at.span.end)) {
+        if self
+            .noted
+            .insert((message.clone(), at.file, at.span.start, at.span.end))
+        {
             self.trace.notes.push(Note { message, at });
         }
     }
@@ -2166,7 +2414,10 @@ impl<'f> Eval<'f> {
     ) -> Vec<Stmt> {
         let at = Location { file, span: anchor };
         let mut parser = Parser::new();
-        if parser.set_language(&tree_sitter_bash::LANGUAGE.into()).is_err() {
+        if parser
+            .set_language(&tree_sitter_bash::LANGUAGE.into())
+            .is_err()
+        {
             self.note("the bash grammar could not be loaded", at);
             return Vec::new();
         }
@@ -2174,8 +2425,17 @@ impl<'f> Eval<'f> {
             self.note("the script could not be parsed", at);
             return Vec::new();
         };
-        let mut lower =
-            Lower { src: text, file, base, exact, anchor, holes, notes: Vec::new(), depth: 0, deep_noted: false };
+        let mut lower = Lower {
+            src: text,
+            file,
+            base,
+            exact,
+            anchor,
+            holes,
+            notes: Vec::new(),
+            depth: 0,
+            deep_noted: false,
+        };
         lower.syntax_errors(tree.root_node());
         let stmts = lower.body(tree.root_node());
         for n in lower.notes {
@@ -2193,7 +2453,10 @@ impl<'f> Eval<'f> {
         if self.steps > self.opts.max_steps {
             self.halted = true;
             let max = self.opts.max_steps;
-            self.note(format!("evaluation stopped after {max} steps (commands, loop iterations, calls)"), at);
+            self.note(
+                format!("evaluation stopped after {max} steps (commands, loop iterations, calls)"),
+                at,
+            );
         }
         self.halted
     }
@@ -2249,7 +2512,10 @@ impl<'f> Eval<'f> {
         }
         if self.depth >= MAX_EVAL_DEPTH {
             let at = self.here;
-            self.note("evaluation nested too deeply; the inner part was skipped", at);
+            self.note(
+                "evaluation nested too deeply; the inner part was skipped",
+                at,
+            );
             return Flow::Next;
         }
         self.depth += 1;
@@ -2294,11 +2560,25 @@ impl<'f> Eval<'f> {
                 self.here = *at;
                 self.case(subject, items)
             }
-            Stmt::For { var, list, body, at } => self.for_loop(var, list.as_deref(), body, *at),
-            Stmt::CFor { init, cond, step, body, at } => {
-                self.c_for(init.as_ref(), cond.as_ref(), step.as_ref(), body, *at)
-            }
-            Stmt::While { until, cond, body, at } => self.while_loop(*until, cond, body, *at),
+            Stmt::For {
+                var,
+                list,
+                body,
+                at,
+            } => self.for_loop(var, list.as_deref(), body, *at),
+            Stmt::CFor {
+                init,
+                cond,
+                step,
+                body,
+                at,
+            } => self.c_for(init.as_ref(), cond.as_ref(), step.as_ref(), body, *at),
+            Stmt::While {
+                until,
+                cond,
+                body,
+                at,
+            } => self.while_loop(*until, cond, body, *at),
             Stmt::Func(name, body) => {
                 let source = self.sh.sources.last().cloned().unwrap_or_default();
                 self.sh.funcs.insert(name.clone(), (body.clone(), source));
@@ -2308,7 +2588,7 @@ impl<'f> Eval<'f> {
             Stmt::Test(double, words, at) => {
                 self.here = *at;
                 self.sub_status = None;
-                let args: Vec<(Value, Vec<(Part, bool)>, bool)> = words
+                let args: Vec<TestWord> = words
                     .iter()
                     .map(|w| {
                         let segs = self.expand_pattern(w);
@@ -2323,7 +2603,10 @@ impl<'f> Eval<'f> {
                 self.sh.status = match self.arith_word(w) {
                     Ok(n) => Status::Code(i32::from(n == 0)),
                     Err(reason) if reason == DIVISION_BY_ZERO => {
-                        self.note(format!("`{}`: {reason}; bash abandons this command", w.text), w.at);
+                        self.note(
+                            format!("`{}`: {reason}; bash abandons this command", w.text),
+                            w.at,
+                        );
                         self.aborting = true;
                         Status::Code(1)
                     }
@@ -2363,22 +2646,35 @@ impl<'f> Eval<'f> {
     fn branch(&mut self, c: Condition, f: impl FnOnce(&mut Self) -> Flow) -> Flow {
         let saved = self.cond;
         let at = self.here;
-        let before = (c == Condition::Maybe)
-            .then(|| (self.sh.globals.clone(), self.sh.locals.clone(), self.sh.cwd.clone()));
+        let before = (c == Condition::Maybe).then(|| {
+            (
+                self.sh.globals.clone(),
+                self.sh.locals.clone(),
+                self.sh.cwd.clone(),
+            )
+        });
         self.cond = combine(saved, c);
         let flow = f(self);
         self.cond = saved;
         if let Some(before) = before {
             self.merge_maybe(before, at);
         }
-        if c == Condition::Always { flow } else { Flow::Next }
+        if c == Condition::Always {
+            flow
+        } else {
+            Flow::Next
+        }
     }
 
     /// After a branch that may not have run: a variable it changed no longer
     /// has one known value, unless it was an input not given before (then
     /// the branch supplied a default, as `${X:-d}` does). The same for the
     /// working directory.
-    fn merge_maybe(&mut self, before: (BTreeMap<String, Var>, Vec<BTreeMap<String, Var>>, Value), at: Location) {
+    fn merge_maybe(
+        &mut self,
+        before: (BTreeMap<String, Var>, Vec<BTreeMap<String, Var>>, Value),
+        at: Location,
+    ) {
         let (globals, locals, cwd) = before;
         let merge = |old: Option<&Var>, new: &mut Var, name: &str| {
             let keep_new = match old.map(|v| &v.val) {
@@ -2407,7 +2703,10 @@ impl<'f> Eval<'f> {
             }
         }
         if self.sh.cwd != cwd {
-            let reason = format!("directory changed under a condition not known statically: `{}` or `{cwd}`", self.sh.cwd);
+            let reason = format!(
+                "directory changed under a condition not known statically: `{}` or `{cwd}`",
+                self.sh.cwd
+            );
             self.sh.cwd = unknown_value("$PWD", &reason, at);
         }
     }
@@ -2499,7 +2798,10 @@ impl<'f> Eval<'f> {
         // Each `elif` nests one level deeper.
         if self.depth >= MAX_EVAL_DEPTH {
             let at = self.here;
-            self.note("evaluation nested too deeply; the inner part was skipped", at);
+            self.note(
+                "evaluation nested too deeply; the inner part was skipped",
+                at,
+            );
             return Flow::Next;
         }
         self.depth += 1;
@@ -2508,7 +2810,11 @@ impl<'f> Eval<'f> {
         flow
     }
 
-    fn if_chain_inner(&mut self, branches: &[(Vec<Stmt>, Vec<Stmt>)], els: Option<&[Stmt]>) -> Flow {
+    fn if_chain_inner(
+        &mut self,
+        branches: &[(Vec<Stmt>, Vec<Stmt>)],
+        els: Option<&[Stmt]>,
+    ) -> Flow {
         let Some(((cond, body), rest)) = branches.split_first() else {
             return match els {
                 Some(b) => self.run_body(b),
@@ -2584,8 +2890,17 @@ impl<'f> Eval<'f> {
         for p in patterns {
             let segs = self.expand_pattern(p);
             let m = match (value.as_lit(), pattern_of(&segs)) {
-                (_, Some(pat)) if pat.iter().all(|(s, active)| *active && s.chars().all(|c| c == '*')) => Some(true),
-                (Some(s), Some(pat)) => Some(glob_match(&compile_glob(&pat), &s.chars().collect::<Vec<_>>())),
+                (_, Some(pat))
+                    if pat
+                        .iter()
+                        .all(|(s, active)| *active && s.chars().all(|c| c == '*')) =>
+                {
+                    Some(true)
+                }
+                (Some(s), Some(pat)) => Some(glob_match(
+                    &compile_glob(&pat),
+                    &s.chars().collect::<Vec<_>>(),
+                )),
                 _ => None,
             };
             match m {
@@ -2613,20 +2928,45 @@ impl<'f> Eval<'f> {
             None => match &self.sh.positional {
                 Some(vs) => (vs.clone(), true),
                 None => {
-                    let u = Unknown { text: "$@".into(), reason: format!("{REASON_ARG}s of the script are not given"), at };
-                    (vec![Value { parts: vec![Part::Unknown(u)] }], false)
+                    let u = Unknown {
+                        text: "$@".into(),
+                        reason: format!("{REASON_ARG}s of the script are not given"),
+                        at,
+                    };
+                    (
+                        vec![Value {
+                            parts: vec![Part::Unknown(u)],
+                        }],
+                        false,
+                    )
                 }
             },
         };
         self.sh.status = Status::Code(0);
         if !certain {
-            self.note(format!("`for {var}` over a list not known statically: body evaluated once"), at);
-            let list_text = list.map_or_else(|| "\"$@\"".to_string(), |ws| {
-                ws.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
-            });
-            let v = values.into_iter().find(|v| !v.is_known()).unwrap_or_else(|| {
-                unknown_value(&format!("${var}"), &format!("an item of `{list_text}`, not known statically"), at)
-            });
+            self.note(
+                format!("`for {var}` over a list not known statically: body evaluated once"),
+                at,
+            );
+            let list_text = list.map_or_else(
+                || "\"$@\"".to_string(),
+                |ws| {
+                    ws.iter()
+                        .map(|w| w.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                },
+            );
+            let v = values
+                .into_iter()
+                .find(|v| !v.is_known())
+                .unwrap_or_else(|| {
+                    unknown_value(
+                        &format!("${var}"),
+                        &format!("an item of `{list_text}`, not known statically"),
+                        at,
+                    )
+                });
             self.set_scalar(var, v);
             self.branch(Condition::Maybe, |e| e.run_body(body));
             return Flow::Next;
@@ -2681,14 +3021,17 @@ impl<'f> Eval<'f> {
                     Flow::Continue(_) => {}
                     other => return other,
                 }
-                if let Some(w) = step {
-                    if self.arith_word(w).is_err() {
-                        break;
-                    }
+                if let Some(w) = step
+                    && self.arith_word(w).is_err()
+                {
+                    break;
                 }
             }
         }
-        self.note("`for ((...))` with bounds not known statically: body evaluated once", at);
+        self.note(
+            "`for ((...))` with bounds not known statically: body evaluated once",
+            at,
+        );
         self.branch(Condition::Maybe, |e| e.run_body(body));
         Flow::Next
     }
@@ -2699,12 +3042,16 @@ impl<'f> Eval<'f> {
         if flow != Flow::Next {
             return flow;
         }
-        let st = if until { self.sh.status.negate() } else { self.sh.status };
-        if let Status::Code(c) = st {
-            if c != 0 {
-                self.sh.status = Status::Code(0);
-                return Flow::Next;
-            }
+        let st = if until {
+            self.sh.status.negate()
+        } else {
+            self.sh.status
+        };
+        if let Status::Code(c) = st
+            && c != 0
+        {
+            self.sh.status = Status::Code(0);
+            return Flow::Next;
         }
         if self.step(at) {
             return Flow::Exit;
@@ -2750,7 +3097,10 @@ impl<'f> Eval<'f> {
         // Only declaration commands need their arguments as items.
         let declaration = c.args.iter().take(4).any(|a| match a {
             ArgAst::Assign(_) => true,
-            ArgAst::Word(w) => matches!(w.text.as_str(), "export" | "local" | "declare" | "typeset" | "readonly"),
+            ArgAst::Word(w) => matches!(
+                w.text.as_str(),
+                "export" | "local" | "declare" | "typeset" | "readonly"
+            ),
         }) || c.args.iter().any(|a| matches!(a, ArgAst::Assign(_)));
         for a in &c.args {
             match a {
@@ -2765,7 +3115,11 @@ impl<'f> Eval<'f> {
                 }
                 ArgAst::Assign(asg) => {
                     let val = self.assign_value(asg);
-                    let mut shown = Value::lit(format!("{}{}=", asg.name, if asg.append { "+" } else { "" }));
+                    let mut shown = Value::lit(format!(
+                        "{}{}=",
+                        asg.name,
+                        if asg.append { "+" } else { "" }
+                    ));
                     shown = match &val {
                         AVal::Scalar(v) => concat(&shown, v),
                         AVal::Array(vs) => {
@@ -2773,7 +3127,10 @@ impl<'f> Eval<'f> {
                             concat(&shown, &concat(&inner, &Value::lit(")")))
                         }
                     };
-                    argv.push(Arg { value: shown, at: asg.at });
+                    argv.push(Arg {
+                        value: shown,
+                        at: asg.at,
+                    });
                     items.push(DeclItem::Assign(asg, val));
                 }
             }
@@ -2782,11 +3139,18 @@ impl<'f> Eval<'f> {
         if argv.len() > MAX_ARGS {
             argv.truncate(MAX_ARGS);
             items.truncate(MAX_ARGS);
-            self.note(format!("more than {MAX_ARGS} arguments: the rest is dropped"), c.at);
+            self.note(
+                format!("more than {MAX_ARGS} arguments: the rest is dropped"),
+                c.at,
+            );
         }
         for a in argv.iter_mut() {
             if value_size(&a.value) > MAX_VALUE_LEN {
-                a.value = unknown_value(&a.value.to_string().chars().take(40).collect::<String>(), "argument too large to follow", a.at);
+                a.value = unknown_value(
+                    &a.value.to_string().chars().take(40).collect::<String>(),
+                    "argument too large to follow",
+                    a.at,
+                );
             }
         }
         if argv.is_empty() {
@@ -2816,7 +3180,13 @@ impl<'f> Eval<'f> {
 
     /// Records a command in the trace; its index, unless the step bound
     /// was reached.
-    fn emit(&mut self, argv: &[Arg], env: &[(String, Value)], redirects: &[Redirect], at: Location) -> Option<usize> {
+    fn emit(
+        &mut self,
+        argv: &[Arg],
+        env: &[(String, Value)],
+        redirects: &[Redirect],
+        at: Location,
+    ) -> Option<usize> {
         if self.step(at) {
             return None;
         }
@@ -2854,7 +3224,9 @@ impl<'f> Eval<'f> {
                 break;
             }
         }
-        let Some(Some(name)) = words.get(start) else { return };
+        let Some(Some(name)) = words.get(start) else {
+            return;
+        };
         if READ_ONLY_COMMANDS.contains(&name.as_str()) {
             return;
         }
@@ -2868,12 +3240,19 @@ impl<'f> Eval<'f> {
                 _ => w.strip_prefix("--output=").map(str::to_string),
             };
             if let Some(v) = value {
-                let dest = v.split(',').find_map(|kv| kv.strip_prefix("dest=")).unwrap_or(&v);
+                let dest = v
+                    .split(',')
+                    .find_map(|kv| kv.strip_prefix("dest="))
+                    .unwrap_or(&v);
                 paths.push(dest.to_string());
             }
         }
         if matches!(name.as_str(), "docker" | "podman" | "nerdctl") {
-            let sub: Vec<&str> = rest.iter().take(2).map(|w| w.as_deref().unwrap_or("")).collect();
+            let sub: Vec<&str> = rest
+                .iter()
+                .take(2)
+                .map(|w| w.as_deref().unwrap_or(""))
+                .collect();
             match sub.as_slice() {
                 ["cp", ..] | ["container", "cp"] => {
                     if let Some(Some(dest)) = rest.last() {
@@ -2885,7 +3264,10 @@ impl<'f> Eval<'f> {
                     for (i, w) in rest.iter().enumerate() {
                         let mount = match w.as_deref() {
                             Some("-v" | "--volume") => rest.get(i + 1).cloned().flatten(),
-                            Some(w) => w.strip_prefix("--volume=").or_else(|| w.strip_prefix("-v")).map(str::to_string),
+                            Some(w) => w
+                                .strip_prefix("--volume=")
+                                .or_else(|| w.strip_prefix("-v"))
+                                .map(str::to_string),
                             None => None,
                         };
                         if let Some(m) = mount.filter(|m| !m.is_empty()) {
@@ -2911,7 +3293,8 @@ impl<'f> Eval<'f> {
                 // A bind mount of the working directory (`-v "$PWD":/src`)
                 // may change anything in it; other commands naming it
                 // (`docker build .`) do not.
-                let is_cwd = cwd.as_deref() == Some(p.as_str()) && !matches!(name.as_str(), "docker" | "podman" | "nerdctl");
+                let is_cwd = cwd.as_deref() == Some(p.as_str())
+                    && !matches!(name.as_str(), "docker" | "podman" | "nerdctl");
                 if !is_cwd {
                     self.written.insert(p);
                 }
@@ -2921,12 +3304,11 @@ impl<'f> Eval<'f> {
 
     fn note_written(&mut self, redirects: &[Redirect]) {
         for r in redirects {
-            if matches!(r.op.as_str(), ">" | ">>" | "&>" | "&>>" | ">|" | "<>") {
-                if let Some(p) = self.resolve(&r.target).as_lit() {
-                    if !p.starts_with("/dev/") {
-                        self.written.insert(p);
-                    }
-                }
+            if matches!(r.op.as_str(), ">" | ">>" | "&>" | "&>>" | ">|" | "<>")
+                && let Some(p) = self.resolve(&r.target).as_lit()
+                && !p.starts_with("/dev/")
+            {
+                self.written.insert(p);
             }
         }
     }
@@ -2950,8 +3332,8 @@ impl<'f> Eval<'f> {
                 "command" if next == "-p" && argv.len() > 2 => {
                     argv.remove(0);
                     if !items.is_empty() {
-                items.remove(0);
-            }
+                        items.remove(0);
+                    }
                     no_functions = true;
                 }
                 "builtin" => no_functions = true,
@@ -2959,8 +3341,8 @@ impl<'f> Eval<'f> {
                 "time" if next == "-p" && argv.len() > 2 => {
                     argv.remove(0);
                     if !items.is_empty() {
-                items.remove(0);
-            }
+                        items.remove(0);
+                    }
                 }
                 "time" | "nohup" => {}
                 _ => break,
@@ -2988,12 +3370,11 @@ impl<'f> Eval<'f> {
         no_functions: bool,
     ) -> Flow {
         let name = argv.first().and_then(|a| a.value.as_lit());
-        if let Some(n) = &name {
-            if !no_functions {
-                if let Some((body, source)) = self.sh.funcs.get(n).cloned() {
-                    return self.call(n, body, source, &argv, env, at);
-                }
-            }
+        if let Some(n) = &name
+            && !no_functions
+            && let Some((body, source)) = self.sh.funcs.get(n).cloned()
+        {
+            return self.call(n, body, source, &argv, env, at);
         }
         let lit = |i: usize| argv.get(i).and_then(|a| a.value.as_lit());
         let Some(name) = name else {
@@ -3007,7 +3388,7 @@ impl<'f> Eval<'f> {
             if name == "[" && args.last().and_then(|a| a.value.as_lit()).as_deref() == Some("]") {
                 args.pop();
             }
-            let targs: Vec<(Value, Vec<(Part, bool)>, bool)> = args
+            let targs: Vec<TestWord> = args
                 .iter()
                 .map(|a| {
                     let segs = a.value.parts.iter().map(|p| (p.clone(), false)).collect();
@@ -3050,7 +3431,9 @@ impl<'f> Eval<'f> {
             "cd" => {
                 status = Status::Ok;
                 let mut args = argv.iter().skip(1).skip_while(|a| {
-                    a.value.as_lit().is_some_and(|s| s.len() > 1 && s.starts_with('-') && s != "--")
+                    a.value
+                        .as_lit()
+                        .is_some_and(|s| s.len() > 1 && s.starts_with('-') && s != "--")
                 });
                 let mut target = args.next();
                 if target.and_then(|a| a.value.as_lit()).as_deref() == Some("--") {
@@ -3060,7 +3443,11 @@ impl<'f> Eval<'f> {
             }
             "pushd" => {
                 status = Status::Ok;
-                match argv.iter().skip(1).find(|a| !a.value.as_lit().is_some_and(|s| s.starts_with('-'))) {
+                match argv
+                    .iter()
+                    .skip(1)
+                    .find(|a| !a.value.as_lit().is_some_and(|s| s.starts_with('-')))
+                {
                     Some(a) => {
                         let target = a.value.clone();
                         self.sh.dirstack.push(self.sh.cwd.clone());
@@ -3100,23 +3487,55 @@ impl<'f> Eval<'f> {
                 status = self.sh.status;
             }
             "eval" => {
-                let anchor = Location { file: at.file, span: at.span };
-                let value = join_values(&argv.iter().skip(1).map(|a| a.value.clone()).collect::<Vec<_>>(), " ");
-                let exact = if argv.len() == 2 { self.exact_base(&argv[1]) } else { None };
-                flow = self.eval_value(&value, if argv.len() == 2 { argv[1].at } else { anchor }, exact);
+                let anchor = Location {
+                    file: at.file,
+                    span: at.span,
+                };
+                let value = join_values(
+                    &argv
+                        .iter()
+                        .skip(1)
+                        .map(|a| a.value.clone())
+                        .collect::<Vec<_>>(),
+                    " ",
+                );
+                let exact = if argv.len() == 2 {
+                    self.exact_base(&argv[1])
+                } else {
+                    None
+                };
+                flow = self.eval_value(
+                    &value,
+                    if argv.len() == 2 { argv[1].at } else { anchor },
+                    exact,
+                );
                 status = self.sh.status;
             }
             "exit" | "return" => {
                 status = match lit(1) {
-                    Some(s) => s.trim().parse::<i32>().map_or(Status::Code(2), |n| Status::Code(n & 0xff)),
+                    Some(s) => s
+                        .trim()
+                        .parse::<i32>()
+                        .map_or(Status::Code(2), |n| Status::Code(n & 0xff)),
                     None if argv.len() > 1 => Status::Unknown,
                     None => self.sh.status,
                 };
-                flow = if name == "exit" { Flow::Exit } else { Flow::Return };
+                flow = if name == "exit" {
+                    Flow::Exit
+                } else {
+                    Flow::Return
+                };
             }
             "break" | "continue" => {
-                let n = lit(1).and_then(|s| s.parse::<usize>().ok()).unwrap_or(1).max(1);
-                flow = if name == "break" { Flow::Break(n) } else { Flow::Continue(n) };
+                let n = lit(1)
+                    .and_then(|s| s.parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .max(1);
+                flow = if name == "break" {
+                    Flow::Break(n)
+                } else {
+                    Flow::Continue(n)
+                };
             }
             "trap" => self.trap(&argv),
             "dirname" | "basename" | "realpath" | "readlink" | "cat" => {
@@ -3126,7 +3545,13 @@ impl<'f> Eval<'f> {
                 }
             }
             "exec" => self.note("`exec` redirecting the shell itself is not followed", at),
-            _ => status = if is_predicate(&argv) { Status::Unknown } else { Status::Ok },
+            _ => {
+                status = if is_predicate(&argv) {
+                    Status::Unknown
+                } else {
+                    Status::Ok
+                }
+            }
         }
         self.sh.status = status;
         flow
@@ -3145,14 +3570,28 @@ impl<'f> Eval<'f> {
             return Flow::Exit;
         }
         if self.sh.funcnames.len() >= MAX_CALL_DEPTH {
-            self.note(format!("calls of function `{name}` nested too deeply (recursion?): not followed"), at);
+            self.note(
+                format!("calls of function `{name}` nested too deeply (recursion?): not followed"),
+                at,
+            );
             self.sh.status = Status::Unknown;
             return Flow::Next;
         }
         let args = argv.iter().skip(1).map(|a| a.value.clone()).collect();
-        let saved = std::mem::replace(&mut self.sh.positional, Some(args));
+        let saved = self.sh.positional.replace(args);
         // `VAR=x f` sets VAR for the duration of the call.
-        let scope = env.into_iter().map(|(k, v)| (k, Var { val: VarVal::Scalar(v), readonly: false })).collect();
+        let scope = env
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k,
+                    Var {
+                        val: VarVal::Scalar(v),
+                        readonly: false,
+                    },
+                )
+            })
+            .collect();
         self.sh.locals.push(scope);
         self.sh.funcnames.push(name.to_string());
         self.sh.sources.push(source);
@@ -3217,7 +3656,11 @@ impl<'f> Eval<'f> {
     fn home(&self, at: Location) -> Value {
         match self.opts.env.get("HOME") {
             Some(h) => Value::lit(h.clone()),
-            None => unknown_value("~", &format!("home directory ({REASON_ENV} HOME is not set)"), at),
+            None => unknown_value(
+                "~",
+                &format!("home directory ({REASON_ENV} HOME is not set)"),
+                at,
+            ),
         }
     }
 
@@ -3229,8 +3672,8 @@ impl<'f> Eval<'f> {
             match item {
                 DeclItem::Word(v, at) => match v.as_lit() {
                     Some(s) if (s.starts_with('-') || s.starts_with('+')) && s.len() > 1 => {
-                        if s.starts_with('-') {
-                            flags.push_str(&s[1..]);
+                        if let Some(f) = s.strip_prefix('-') {
+                            flags.push_str(f);
                         }
                     }
                     Some(s) if is_name(&s) => names.push(s),
@@ -3255,7 +3698,11 @@ impl<'f> Eval<'f> {
             return;
         }
         let local = kw == "local" || (matches!(kw, "declare" | "typeset") && !flags.contains('g'));
-        let scope = if local && !self.sh.locals.is_empty() { Scope::Local } else { Scope::Normal };
+        let scope = if local && !self.sh.locals.is_empty() {
+            Scope::Local
+        } else {
+            Scope::Normal
+        };
         let readonly = kw == "readonly" || flags.contains('r');
         let assoc = flags.contains('A');
         let array = flags.contains('a');
@@ -3264,10 +3711,11 @@ impl<'f> Eval<'f> {
                 AVal::Array(vs) if assoc => {
                     let mut map = BTreeMap::new();
                     for v in vs {
-                        if let Some(s) = v.as_lit() {
-                            if let Some((k, val)) = s.strip_prefix('[').and_then(|r| r.split_once("]=")) {
-                                map.insert(k.to_string(), Value::lit(val));
-                            }
+                        if let Some(s) = v.as_lit()
+                            && let Some((k, val)) =
+                                s.strip_prefix('[').and_then(|r| r.split_once("]="))
+                        {
+                            map.insert(k.to_string(), Value::lit(val));
                         }
                     }
                     self.set_var(&name, VarVal::Assoc(map), scope);
@@ -3293,7 +3741,11 @@ impl<'f> Eval<'f> {
                     self.set_var(&name, val, Scope::Local);
                 }
                 _ if !exists && (assoc || array) => {
-                    let val = if assoc { VarVal::Assoc(BTreeMap::new()) } else { VarVal::Indexed(BTreeMap::new()) };
+                    let val = if assoc {
+                        VarVal::Assoc(BTreeMap::new())
+                    } else {
+                        VarVal::Indexed(BTreeMap::new())
+                    };
                     self.set_var(&name, val, scope);
                 }
                 _ => {}
@@ -3336,13 +3788,17 @@ impl<'f> Eval<'f> {
     fn set(&mut self, argv: &[Arg]) {
         let mut i = 1;
         while i < argv.len() {
-            let Some(s) = argv[i].value.as_lit() else { break };
+            let Some(s) = argv[i].value.as_lit() else {
+                break;
+            };
             if s == "--" {
                 self.sh.positional = Some(argv[i + 1..].iter().map(|a| a.value.clone()).collect());
                 return;
             }
             if s == "-o" || s == "+o" {
-                if s == "-o" && argv.get(i + 1).and_then(|a| a.value.as_lit()).as_deref() == Some("errexit") {
+                if s == "-o"
+                    && argv.get(i + 1).and_then(|a| a.value.as_lit()).as_deref() == Some("errexit")
+                {
                     self.trace.errexit = true;
                 }
                 i += 2;
@@ -3353,7 +3809,8 @@ impl<'f> Eval<'f> {
                     self.trace.errexit = true;
                 }
                 if flags.contains('o') {
-                    if argv.get(i + 1).and_then(|a| a.value.as_lit()).as_deref() == Some("errexit") {
+                    if argv.get(i + 1).and_then(|a| a.value.as_lit()).as_deref() == Some("errexit")
+                    {
                         self.trace.errexit = true;
                     }
                     i += 1;
@@ -3370,7 +3827,12 @@ impl<'f> Eval<'f> {
     fn read(&mut self, name: &str, argv: &[Arg]) {
         let mut vars = Vec::new();
         let mut i = 1;
-        let with_value = |f: &str| matches!(f, "-p" | "-t" | "-n" | "-N" | "-d" | "-u" | "-i" | "-a" | "-C" | "-c" | "-s" | "-O");
+        let with_value = |f: &str| {
+            matches!(
+                f,
+                "-p" | "-t" | "-n" | "-N" | "-d" | "-u" | "-i" | "-a" | "-C" | "-c" | "-s" | "-O"
+            )
+        };
         let mut array = None;
         while i < argv.len() {
             let s = argv[i].value.as_lit().unwrap_or_default();
@@ -3378,7 +3840,11 @@ impl<'f> Eval<'f> {
                 if name == "read" && s == "-a" {
                     array = argv.get(i + 1).and_then(|a| a.value.as_lit());
                 }
-                i += if with_value(&s) && name == "read" && s != "-s" { 2 } else { 1 };
+                i += if with_value(&s) && name == "read" && s != "-s" {
+                    2
+                } else {
+                    1
+                };
                 continue;
             }
             vars.push((s, argv[i].at));
@@ -3395,7 +3861,10 @@ impl<'f> Eval<'f> {
                 self.set_scalar("OPTARG", unknown_value("$OPTARG", &reason, at));
             }
             "mapfile" | "readarray" => {
-                let (v, at) = vars.last().cloned().unwrap_or(("MAPFILE".into(), self.here));
+                let (v, at) = vars
+                    .last()
+                    .cloned()
+                    .unwrap_or(("MAPFILE".into(), self.here));
                 self.set_scalar(&v, unknown_value(&format!("${v}"), &reason, at));
             }
             _ => {
@@ -3421,20 +3890,32 @@ impl<'f> Eval<'f> {
             args.remove(0);
         }
         let Some(first) = args.first() else { return };
-        if first.value.as_lit().is_some_and(|s| s.starts_with('-') && s.len() > 1) {
+        if first
+            .value
+            .as_lit()
+            .is_some_and(|s| s.starts_with('-') && s.len() > 1)
+        {
             return;
         }
-        let (handler, signals) = if args.len() == 1 { (None, &args[..]) } else { (Some(args[0]), &args[1..]) };
+        let (handler, signals) = if args.len() == 1 {
+            (None, &args[..])
+        } else {
+            (Some(args[0]), &args[1..])
+        };
         let exits = signals.iter().any(|s| {
-            s.value.as_lit().is_some_and(|s| matches!(s.to_ascii_uppercase().as_str(), "EXIT" | "0" | "SIGEXIT"))
+            s.value.as_lit().is_some_and(|s| {
+                matches!(s.to_ascii_uppercase().as_str(), "EXIT" | "0" | "SIGEXIT")
+            })
         });
         if !exits {
             return;
         }
         self.sh.exit_trap = match handler {
-            Some(h) if !matches!(h.value.as_lit().as_deref(), Some("-" | "")) => {
-                Some(Trap { value: h.value.clone(), at: h.at, exact: self.exact_base(h) })
-            }
+            Some(h) if !matches!(h.value.as_lit().as_deref(), Some("-" | "")) => Some(Trap {
+                value: h.value.clone(),
+                at: h.at,
+                exact: self.exact_base(h),
+            }),
             _ => None,
         };
     }
@@ -3448,7 +3929,11 @@ impl<'f> Eval<'f> {
         let text = file.get(a.at.span.start..a.at.span.end)?;
         if text == value {
             Some(a.at.span.start)
-        } else if text.len() == value.len() + 2 && text.starts_with('\'') && text.ends_with('\'') && text[1..text.len() - 1] == value {
+        } else if text.len() == value.len() + 2
+            && text.starts_with('\'')
+            && text.ends_with('\'')
+            && text[1..text.len() - 1] == value
+        {
             Some(a.at.span.start + 1)
         } else {
             None
@@ -3461,8 +3946,15 @@ impl<'f> Eval<'f> {
             self.note("`eval`/`source` nested too deeply: not followed", anchor);
             return Flow::Next;
         }
-        if !v.parts.iter().any(|p| matches!(p, Part::Lit(s) if !s.trim().is_empty())) {
-            self.note(format!("code `{v}` not known statically: not evaluated"), anchor);
+        if !v
+            .parts
+            .iter()
+            .any(|p| matches!(p, Part::Lit(s) if !s.trim().is_empty()))
+        {
+            self.note(
+                format!("code `{v}` not known statically: not evaluated"),
+                anchor,
+            );
             return Flow::Next;
         }
         let mut text = String::new();
@@ -3492,10 +3984,18 @@ impl<'f> Eval<'f> {
 
     fn source(&mut self, argv: &[Arg], at: Location) -> Flow {
         self.sh.status = Status::Ok;
-        let Some(arg) = argv.get(1) else { return Flow::Next };
+        let Some(arg) = argv.get(1) else {
+            return Flow::Next;
+        };
         let path = self.resolve(&arg.value);
         let Some(path) = path.as_lit() else {
-            self.note(format!("cannot source `{}`: its path is not known statically", arg.value), at);
+            self.note(
+                format!(
+                    "cannot source `{}`: its path is not known statically",
+                    arg.value
+                ),
+                at,
+            );
             return Flow::Next;
         };
         if self.source_depth >= MAX_SOURCE_DEPTH {
@@ -3517,7 +4017,7 @@ impl<'f> Eval<'f> {
         let stmts = self.parse_source(&text, file, 0, true, Span::new(0, text.len()), &[]);
         let saved = (argv.len() > 2).then(|| {
             let args = argv[2..].iter().map(|a| a.value.clone()).collect();
-            std::mem::replace(&mut self.sh.positional, Some(args))
+            self.sh.positional.replace(args)
         });
         self.sh.sources.push(arg.value.clone());
         self.source_depth += 1;
@@ -3549,7 +4049,14 @@ impl<'f> Eval<'f> {
             (Some(var), Some(out)) => self.set_scalar(&var, Value::lit(out)),
             (Some(var), None) => {
                 let at = self.here;
-                self.set_scalar(&var, unknown_value(&format!("${var}"), "output of `printf` not known statically", at));
+                self.set_scalar(
+                    &var,
+                    unknown_value(
+                        &format!("${var}"),
+                        "output of `printf` not known statically",
+                        at,
+                    ),
+                );
             }
             (None, Some(out)) => {
                 self.pure.insert(index, out);
@@ -3561,14 +4068,21 @@ impl<'f> Eval<'f> {
     /// The output of `dirname`, `basename`, `realpath`, `readlink -f`,
     /// `cat` when it follows from known inputs.
     fn pure_output(&mut self, name: &str, argv: &[Arg]) -> Option<String> {
-        let args: Vec<String> = argv.iter().skip(1).map(|a| a.value.as_lit()).collect::<Option<_>>()?;
+        let args: Vec<String> = argv
+            .iter()
+            .skip(1)
+            .map(|a| a.value.as_lit())
+            .collect::<Option<_>>()?;
         let (flags, operands): (Vec<&String>, Vec<&String>) =
             args.iter().partition(|s| s.starts_with('-') && s.len() > 1);
         let line = |s: String| Some(format!("{s}\n"));
         match name {
-            "dirname" if !operands.is_empty() && flags.is_empty() => {
-                Some(operands.iter().map(|o| format!("{}\n", dirname(o))).collect())
-            }
+            "dirname" if !operands.is_empty() && flags.is_empty() => Some(
+                operands
+                    .iter()
+                    .map(|o| format!("{}\n", dirname(o)))
+                    .collect(),
+            ),
             "basename" if !operands.is_empty() => {
                 let suffix = flags
                     .iter()
@@ -3579,7 +4093,10 @@ impl<'f> Eval<'f> {
                     });
                 let (path, suffix) = match suffix {
                     Some(s) => (operands.iter().find(|o| ***o != s)?.to_string(), Some(s)),
-                    None => (operands[0].to_string(), operands.get(1).map(|s| s.to_string())),
+                    None => (
+                        operands[0].to_string(),
+                        operands.get(1).map(|s| s.to_string()),
+                    ),
                 };
                 let base = basename(&path);
                 // The name of `.` is the directory's real name: unknown here.
@@ -3587,15 +4104,23 @@ impl<'f> Eval<'f> {
                     return None;
                 }
                 match suffix {
-                    Some(s) if base.ends_with(&s) && base != s => line(base[..base.len() - s.len()].to_string()),
+                    Some(s) if base.ends_with(&s) && base != s => {
+                        line(base[..base.len() - s.len()].to_string())
+                    }
                     _ => line(base),
                 }
             }
             "realpath" | "readlink" if operands.len() == 1 => {
-                if name == "readlink" && !flags.iter().any(|f| f.contains('f') || f.contains('e') || f.contains('m')) {
+                if name == "readlink"
+                    && !flags
+                        .iter()
+                        .any(|f| f.contains('f') || f.contains('e') || f.contains('m'))
+                {
                     return None;
                 }
-                self.resolve(&Value::lit(operands[0].as_str())).as_lit().and_then(line)
+                self.resolve(&Value::lit(operands[0].as_str()))
+                    .as_lit()
+                    .and_then(line)
             }
             "cat" if !operands.is_empty() && flags.is_empty() => {
                 let mut out = String::new();
@@ -3615,7 +4140,9 @@ impl<'f> Eval<'f> {
     /// True when the script may have created or changed `path` (or
     /// something under or above it) earlier.
     fn maybe_written(&self, path: &str) -> bool {
-        self.written.iter().any(|w| is_under(w, path) || is_under(path, w))
+        self.written
+            .iter()
+            .any(|w| is_under(w, path) || is_under(path, w))
     }
 }
 
@@ -3623,29 +4150,43 @@ impl<'f> Eval<'f> {
 fn is_under(dir: &str, path: &str) -> bool {
     dir == "." && !path.starts_with('/') && !path.starts_with("..")
         || path == dir
-        || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/') || dir.ends_with('/'))
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|r| r.starts_with('/') || dir.ends_with('/'))
 }
 
 /// Commands whose exit status is usually a genuine condition rather than
 /// success or failure: both outcomes are normal.
 fn is_predicate(argv: &[Arg]) -> bool {
-    let words: Vec<String> = argv.iter().map(|a| a.value.as_lit().unwrap_or_default()).collect();
+    let words: Vec<String> = argv
+        .iter()
+        .map(|a| a.value.as_lit().unwrap_or_default())
+        .collect();
     let start = usize::from(words.first().is_some_and(|w| w == "sudo"));
     let w = &words[start.min(words.len())..];
     let Some(first) = w.first() else { return false };
     match first.as_str() {
-        "grep" | "egrep" | "fgrep" | "which" | "type" | "hash" | "diff" | "cmp" | "pgrep" | "getent" | "ping" => true,
+        "grep" | "egrep" | "fgrep" | "which" | "type" | "hash" | "diff" | "cmp" | "pgrep"
+        | "getent" | "ping" => true,
         "command" => w.get(1).is_some_and(|a| a == "-v" || a == "-V"),
         // `docker image inspect x`, `podman image exists x`.
-        "docker" | "podman" => w.iter().skip(1).take(3).any(|a| a == "inspect" || a == "exists"),
-        "git" => w.iter().any(|a| a == "--quiet" || a == "--exit-code" || a == "--verify"),
+        "docker" | "podman" => w
+            .iter()
+            .skip(1)
+            .take(3)
+            .any(|a| a == "inspect" || a == "exists"),
+        "git" => w
+            .iter()
+            .any(|a| a == "--quiet" || a == "--exit-code" || a == "--verify"),
         _ => false,
     }
 }
 
 /// `A=b` made by an expansion: the name and the value.
 fn split_assignment(v: &Value) -> Option<(String, Value)> {
-    let Some(Part::Lit(first)) = v.parts.first() else { return None };
+    let Some(Part::Lit(first)) = v.parts.first() else {
+        return None;
+    };
     let (name, rest) = first.split_once('=')?;
     if !is_name(name) {
         return None;
@@ -3659,21 +4200,36 @@ fn split_assignment(v: &Value) -> Option<(String, Value)> {
 
 fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn unknown_value(text: &str, reason: &str, at: Location) -> Value {
-    Value { parts: vec![Part::Unknown(Unknown { text: text.to_string(), reason: reason.to_string(), at })] }
+    Value {
+        parts: vec![Part::Unknown(Unknown {
+            text: text.to_string(),
+            reason: reason.to_string(),
+            at,
+        })],
+    }
 }
 
 /// What `echo` prints, when its arguments are known.
 fn echo(argv: &[Arg]) -> Option<String> {
-    let args: Vec<String> = argv.iter().skip(1).map(|a| a.value.as_lit()).collect::<Option<_>>()?;
+    let args: Vec<String> = argv
+        .iter()
+        .skip(1)
+        .map(|a| a.value.as_lit())
+        .collect::<Option<_>>()?;
     let mut newline = true;
     let mut escapes = false;
     let mut i = 0;
     while let Some(a) = args.get(i) {
-        let Some(flags) = a.strip_prefix('-') else { break };
+        let Some(flags) = a.strip_prefix('-') else {
+            break;
+        };
         if flags.is_empty() || !flags.chars().all(|c| matches!(c, 'n' | 'e' | 'E')) {
             break;
         }
@@ -3734,7 +4290,11 @@ fn printf_format(format: &str, args: &[String]) -> Option<String> {
 fn dirname(p: &str) -> String {
     let t = p.trim_end_matches('/');
     if t.is_empty() {
-        return if p.starts_with('/') { "/".into() } else { ".".into() };
+        return if p.starts_with('/') {
+            "/".into()
+        } else {
+            ".".into()
+        };
     }
     match t.rfind('/') {
         None => ".".into(),
@@ -3748,7 +4308,11 @@ fn dirname(p: &str) -> String {
 fn basename(p: &str) -> String {
     let t = p.trim_end_matches('/');
     if t.is_empty() {
-        return if p.starts_with('/') { "/".into() } else { String::new() };
+        return if p.starts_with('/') {
+            "/".into()
+        } else {
+            String::new()
+        };
     }
     t.rsplit('/').next().unwrap_or(t).to_string()
 }
@@ -3779,14 +4343,22 @@ fn norm_path(p: &str) -> String {
 }
 
 fn join_path(dir: &str, p: &str) -> String {
-    if p.starts_with('/') { norm_path(p) } else { norm_path(&format!("{dir}/{p}")) }
+    if p.starts_with('/') {
+        norm_path(p)
+    } else {
+        norm_path(&format!("{dir}/{p}"))
+    }
 }
 
 /// `#!/bin/bash -e` (or `-ex`, `-eu`...) turns errexit on.
 fn shebang_errexit(text: &str) -> bool {
-    let Some(line) = text.lines().next().and_then(|l| l.strip_prefix("#!")) else { return false };
+    let Some(line) = text.lines().next().and_then(|l| l.strip_prefix("#!")) else {
+        return false;
+    };
     line.split_whitespace().skip(1).any(|w| {
-        w.strip_prefix('-').is_some_and(|f| !f.starts_with('-') && f.chars().all(|c| c.is_ascii_alphabetic()) && f.contains('e'))
+        w.strip_prefix('-').is_some_and(|f| {
+            !f.starts_with('-') && f.chars().all(|c| c.is_ascii_alphabetic()) && f.contains('e')
+        })
     })
 }
 
@@ -3806,15 +4378,34 @@ enum Scope {
 /// A `${x...}` operator with its operands evaluated once, so that it can be
 /// applied to each element of an array.
 enum Prep {
-    Trim { suffix: bool, long: bool, pat: Option<Vec<(String, bool)>> },
-    Replace { mode: &'static str, pat: Option<Vec<(String, bool)>>, rep: Value },
-    Case { upper: bool, all: bool },
-    Substr { off: Option<i64>, len: Option<Option<i64>> },
+    Trim {
+        suffix: bool,
+        long: bool,
+        pat: Option<Vec<(String, bool)>>,
+    },
+    Replace {
+        mode: &'static str,
+        pat: Option<Vec<(String, bool)>>,
+        rep: Value,
+    },
+    Case {
+        upper: bool,
+        all: bool,
+    },
+    Substr {
+        off: Option<i64>,
+        len: Option<Option<i64>>,
+    },
 }
 
 impl<'f> Eval<'f> {
     fn lookup(&self, name: &str) -> Option<&Var> {
-        self.sh.locals.iter().rev().find_map(|s| s.get(name)).or_else(|| self.sh.globals.get(name))
+        self.sh
+            .locals
+            .iter()
+            .rev()
+            .find_map(|s| s.get(name))
+            .or_else(|| self.sh.globals.get(name))
     }
 
     fn lookup_mut(&mut self, name: &str) -> Option<&mut Var> {
@@ -3833,23 +4424,44 @@ impl<'f> Eval<'f> {
         let size = match &val {
             VarVal::Scalar(v) => value_size(v),
             VarVal::Indexed(m) => m.values().map(value_size).sum::<usize>() + m.len() * 16,
-            VarVal::Assoc(m) => m.iter().map(|(k, v)| k.len() + value_size(v)).sum::<usize>() + m.len() * 16,
+            VarVal::Assoc(m) => {
+                m.iter()
+                    .map(|(k, v)| k.len() + value_size(v))
+                    .sum::<usize>()
+                    + m.len() * 16
+            }
             VarVal::Unset => 0,
         };
         let val = if size > MAX_VALUE_LEN {
             let at = self.here;
-            VarVal::Scalar(unknown_value(&format!("${name}"), "value too large to follow", at))
+            VarVal::Scalar(unknown_value(
+                &format!("${name}"),
+                "value too large to follow",
+                at,
+            ))
         } else {
             val
         };
         match (scope, self.sh.locals.last_mut()) {
             (Scope::Local, Some(top)) => {
-                top.insert(name.to_string(), Var { val, readonly: false });
+                top.insert(
+                    name.to_string(),
+                    Var {
+                        val,
+                        readonly: false,
+                    },
+                );
             }
             _ => match self.lookup_mut(name) {
                 Some(v) => v.val = val,
                 None => {
-                    self.sh.globals.insert(name.to_string(), Var { val, readonly: false });
+                    self.sh.globals.insert(
+                        name.to_string(),
+                        Var {
+                            val,
+                            readonly: false,
+                        },
+                    );
                 }
             },
         }
@@ -3878,7 +4490,14 @@ impl<'f> Eval<'f> {
         self.assign_named(&a.name, index, a.append, v, scope);
     }
 
-    fn assign_named(&mut self, name: &str, index: Option<Value>, append: bool, v: AVal, scope: Scope) {
+    fn assign_named(
+        &mut self,
+        name: &str,
+        index: Option<Value>,
+        append: bool,
+        v: AVal,
+        scope: Scope,
+    ) {
         if !is_name(name) {
             return;
         }
@@ -3886,7 +4505,9 @@ impl<'f> Eval<'f> {
         let new = match (index, v) {
             (Some(ix), AVal::Scalar(val)) => match cur {
                 Some(VarVal::Assoc(mut m)) => {
-                    let Some(k) = ix.as_lit() else { return self.unknown_index(name) };
+                    let Some(k) = ix.as_lit() else {
+                        return self.unknown_index(name);
+                    };
                     let val = match (append, m.get(&k)) {
                         (true, Some(old)) => concat(old, &val),
                         _ => val,
@@ -3901,7 +4522,9 @@ impl<'f> Eval<'f> {
                         _ => BTreeMap::new(),
                     };
                     let i = ix.as_lit().and_then(|s| self.arith_text(&s, 0).ok());
-                    let Some(i) = i.and_then(|i| usize::try_from(i).ok()) else { return self.unknown_index(name) };
+                    let Some(i) = i.and_then(|i| usize::try_from(i).ok()) else {
+                        return self.unknown_index(name);
+                    };
                     let val = match (append, m.get(&i)) {
                         (true, Some(old)) => concat(old, &val),
                         _ => val,
@@ -3927,10 +4550,11 @@ impl<'f> Eval<'f> {
                         m.clear();
                     }
                     for v in vs {
-                        if let Some(s) = v.as_lit() {
-                            if let Some((k, val)) = s.strip_prefix('[').and_then(|r| r.split_once("]=")) {
-                                m.insert(k.to_string(), Value::lit(val));
-                            }
+                        if let Some(s) = v.as_lit()
+                            && let Some((k, val)) =
+                                s.strip_prefix('[').and_then(|r| r.split_once("]="))
+                        {
+                            m.insert(k.to_string(), Value::lit(val));
                         }
                     }
                     VarVal::Assoc(m)
@@ -3955,7 +4579,10 @@ impl<'f> Eval<'f> {
 
     fn unknown_index(&mut self, name: &str) {
         let at = self.here;
-        self.note(format!("index into `{name}` not known statically: assignment skipped"), at);
+        self.note(
+            format!("index into `{name}` not known statically: assignment skipped"),
+            at,
+        );
     }
 
     /// A word's fields: brace expansion, expansions, field splitting. The
@@ -4031,10 +4658,17 @@ impl<'f> Eval<'f> {
                         Ok(n) => Part::Lit(n.to_string()),
                         Err(reason) => {
                             if reason == DIVISION_BY_ZERO {
-                                self.note(format!("`{}`: {reason}; bash abandons this command", w.text), w.at);
+                                self.note(
+                                    format!("`{}`: {reason}; bash abandons this command", w.text),
+                                    w.at,
+                                );
                                 self.aborting = true;
                             }
-                            Part::Unknown(Unknown { text: w.text.clone(), reason, at: w.at })
+                            Part::Unknown(Unknown {
+                                text: w.text.clone(),
+                                reason,
+                                at: w.at,
+                            })
                         }
                     };
                     f.part(part, *q);
@@ -4042,7 +4676,14 @@ impl<'f> Eval<'f> {
                 WP::ProcSub(sub) => {
                     self.captured_run(sub);
                     let reason = "process substitution (a path to a pipe)".to_string();
-                    f.part(Part::Unknown(Unknown { text: sub.text.clone(), reason, at: sub.at }), true);
+                    f.part(
+                        Part::Unknown(Unknown {
+                            text: sub.text.clone(),
+                            reason,
+                            at: sub.at,
+                        }),
+                        true,
+                    );
                 }
             }
         }
@@ -4069,15 +4710,18 @@ impl<'f> Eval<'f> {
         if let Some(w) = &sub.read_file {
             let v = self.expand_string(w);
             let path = self.resolve(&v);
-            if let Some(p) = path.as_lit() {
-                if !self.maybe_written(&p) {
-                    if let Some(text) = self.files.read(&p) {
-                        return Part::Lit(text.trim_end_matches('\n').to_string());
-                    }
-                }
+            if let Some(p) = path.as_lit()
+                && !self.maybe_written(&p)
+                && let Some(text) = self.files.read(&p)
+            {
+                return Part::Lit(text.trim_end_matches('\n').to_string());
             }
             let reason = format!("contents of `{path}`, not readable statically");
-            return Part::Unknown(Unknown { text: sub.text.clone(), reason, at: sub.at });
+            return Part::Unknown(Unknown {
+                text: sub.text.clone(),
+                reason,
+                at: sub.at,
+            });
         }
         match self.captured_run(sub) {
             Some(i) => match self.pure.get(&i) {
@@ -4091,7 +4735,13 @@ impl<'f> Eval<'f> {
     fn param_value(&mut self, p: &Param) -> PVal {
         let name = p.name.as_str();
         let at = p.at;
-        let absent = |reason: String| PVal::Absent(Unknown { text: p.text.clone(), reason, at });
+        let absent = |reason: String| {
+            PVal::Absent(Unknown {
+                text: p.text.clone(),
+                reason,
+                at,
+            })
+        };
         let unknown = |reason: &str| PVal::Scalar(unknown_value(&p.text, reason, at));
         match name {
             "@" | "*" => match &self.sh.positional {
@@ -4107,7 +4757,8 @@ impl<'f> Eval<'f> {
             "?" => match self.sh.status {
                 Status::Code(c) => PVal::Scalar(Value::lit(c.to_string())),
                 st => {
-                    self.status_marks.insert((at.file, at.span.start, at.span.end), st);
+                    self.status_marks
+                        .insert((at.file, at.span.start, at.span.end), st);
                     unknown("exit status of an earlier command")
                 }
             },
@@ -4118,7 +4769,9 @@ impl<'f> Eval<'f> {
             _ if name.bytes().all(|b| b.is_ascii_digit()) => {
                 let n: usize = name.parse().unwrap_or(usize::MAX);
                 match &self.sh.positional {
-                    Some(vs) => vs.get(n.wrapping_sub(1)).map_or(PVal::Unset, |v| PVal::Scalar(v.clone())),
+                    Some(vs) => vs
+                        .get(n.wrapping_sub(1))
+                        .map_or(PVal::Unset, |v| PVal::Scalar(v.clone())),
                     None => absent(format!("{REASON_ARG} ${n} is not given")),
                 }
             }
@@ -4131,12 +4784,24 @@ impl<'f> Eval<'f> {
                 let special = match name {
                     "PWD" => Some(VarVal::Scalar(self.sh.cwd.clone())),
                     "OLDPWD" => Some(self.sh.oldpwd.clone().map_or(VarVal::Unset, VarVal::Scalar)),
-                    "BASH_SOURCE" => Some(VarVal::Indexed(self.sh.sources.iter().rev().cloned().enumerate().collect())),
+                    "BASH_SOURCE" => Some(VarVal::Indexed(
+                        self.sh.sources.iter().rev().cloned().enumerate().collect(),
+                    )),
                     "FUNCNAME" => Some(VarVal::Indexed(
-                        self.sh.funcnames.iter().rev().map(Value::lit).enumerate().collect(),
+                        self.sh
+                            .funcnames
+                            .iter()
+                            .rev()
+                            .map(Value::lit)
+                            .enumerate()
+                            .collect(),
                     )),
                     "LINENO" => {
-                        let line = self.trace.files.get(at.file).map_or(0, |(_, t)| line_col(t, at.span.start).0);
+                        let line = self
+                            .trace
+                            .files
+                            .get(at.file)
+                            .map_or(0, |(_, t)| line_col(t, at.span.start).0);
                         Some(VarVal::Scalar(Value::lit(line.to_string())))
                     }
                     "IFS" => Some(VarVal::Scalar(Value::lit(" \t\n"))),
@@ -4147,7 +4812,9 @@ impl<'f> Eval<'f> {
                 }
                 match name {
                     "RANDOM" | "SRANDOM" => return unknown("random number"),
-                    "SECONDS" | "EPOCHSECONDS" | "EPOCHREALTIME" => return unknown("time of the run"),
+                    "SECONDS" | "EPOCHSECONDS" | "EPOCHREALTIME" => {
+                        return unknown("time of the run");
+                    }
                     "BASHPID" | "PPID" => return unknown("process id"),
                     _ => {}
                 }
@@ -4177,7 +4844,11 @@ impl<'f> Eval<'f> {
             };
         };
         let Some(k) = ix.as_lit() else {
-            return PVal::Scalar(unknown_value(&p.text, "array index not known statically", p.at));
+            return PVal::Scalar(unknown_value(
+                &p.text,
+                "array index not known statically",
+                p.at,
+            ));
         };
         match k.as_str() {
             "@" => return PVal::List(values(&val)),
@@ -4189,11 +4860,23 @@ impl<'f> Eval<'f> {
             VarVal::Assoc(m) => m.get(&k).cloned().map_or(PVal::Unset, PVal::Scalar),
             VarVal::Indexed(m) => match numeric(self) {
                 Some(i) if i < 0 => {
-                    let n = m.keys().next_back().map_or(0, |k| k + 1) as i64;
-                    usize::try_from(n + i).ok().and_then(|i| m.get(&i)).cloned().map_or(PVal::Unset, PVal::Scalar)
+                    let n = m.keys().next_back().map_or(0, |k| k + 1) as i128;
+                    usize::try_from(n + i128::from(i))
+                        .ok()
+                        .and_then(|i| m.get(&i))
+                        .cloned()
+                        .map_or(PVal::Unset, PVal::Scalar)
                 }
-                Some(i) => usize::try_from(i).ok().and_then(|i| m.get(&i)).cloned().map_or(PVal::Unset, PVal::Scalar),
-                None => PVal::Scalar(unknown_value(&p.text, "array index not known statically", p.at)),
+                Some(i) => usize::try_from(i)
+                    .ok()
+                    .and_then(|i| m.get(&i))
+                    .cloned()
+                    .map_or(PVal::Unset, PVal::Scalar),
+                None => PVal::Scalar(unknown_value(
+                    &p.text,
+                    "array index not known statically",
+                    p.at,
+                )),
             },
             VarVal::Scalar(v) => match numeric(self) {
                 Some(0) => PVal::Scalar(v),
@@ -4227,7 +4910,9 @@ impl<'f> Eval<'f> {
                     self.push_pval(PVal::Scalar(v), quoted, f);
                 }
             }
-            PVal::List(vs) | PVal::Star(vs) => self.push_pval(PVal::Scalar(join_values(&vs, " ")), quoted, f),
+            PVal::List(vs) | PVal::Star(vs) => {
+                self.push_pval(PVal::Scalar(join_values(&vs, " ")), quoted, f)
+            }
         }
     }
 
@@ -4237,7 +4922,9 @@ impl<'f> Eval<'f> {
         match v {
             PVal::Unset | PVal::Absent(_) => true,
             PVal::Scalar(x) => is_absent_input(x) || (colon && is_known_empty(x)),
-            PVal::List(vs) | PVal::Star(vs) => vs.is_empty() || (colon && vs.iter().all(is_known_empty)),
+            PVal::List(vs) | PVal::Star(vs) => {
+                vs.is_empty() || (colon && vs.iter().all(is_known_empty))
+            }
         }
     }
 
@@ -4251,20 +4938,32 @@ impl<'f> Eval<'f> {
                 let n = match self.param_value(p) {
                     PVal::Unset => Ok(0),
                     PVal::Absent(u) => Err(u.reason),
-                    PVal::Scalar(v) => v.as_lit().map(|s| s.chars().count()).ok_or_else(|| derived_reason(&v)),
+                    PVal::Scalar(v) => v
+                        .as_lit()
+                        .map(|s| s.chars().count())
+                        .ok_or_else(|| derived_reason(&v)),
                     PVal::List(vs) | PVal::Star(vs) => Ok(vs.len()),
                 };
                 let part = match n {
                     Ok(n) => Part::Lit(n.to_string()),
-                    Err(reason) => Part::Unknown(Unknown { text: p.text.clone(), reason, at: p.at }),
+                    Err(reason) => Part::Unknown(Unknown {
+                        text: p.text.clone(),
+                        reason,
+                        at: p.at,
+                    }),
                 };
                 f.part(part, quoted);
             }
             POp::Indirect => {
-                let keys = p.index.as_ref().is_some_and(|w| matches!(w.text.as_str(), "@" | "*"));
+                let keys = p
+                    .index
+                    .as_ref()
+                    .is_some_and(|w| matches!(w.text.as_str(), "@" | "*"));
                 if keys {
                     let ks: Vec<Value> = match self.lookup(&p.name).map(|v| v.val.clone()) {
-                        Some(VarVal::Indexed(m)) => m.keys().map(|k| Value::lit(k.to_string())).collect(),
+                        Some(VarVal::Indexed(m)) => {
+                            m.keys().map(|k| Value::lit(k.to_string())).collect()
+                        }
                         Some(VarVal::Assoc(m)) => m.keys().map(Value::lit).collect(),
                         Some(VarVal::Scalar(_)) => vec![Value::lit("0")],
                         _ => Vec::new(),
@@ -4273,17 +4972,29 @@ impl<'f> Eval<'f> {
                     return;
                 }
                 let target = match self.param_value(p) {
-                    PVal::Scalar(v) => v.as_lit().filter(|s| is_name(s) || s.bytes().all(|b| b.is_ascii_digit())),
+                    PVal::Scalar(v) => v
+                        .as_lit()
+                        .filter(|s| is_name(s) || s.bytes().all(|b| b.is_ascii_digit())),
                     _ => None,
                 };
                 match target {
                     Some(name) => {
-                        let inner = Param { name, index: None, op: POp::Plain, at: p.at, text: p.text.clone() };
+                        let inner = Param {
+                            name,
+                            index: None,
+                            op: POp::Plain,
+                            at: p.at,
+                            text: p.text.clone(),
+                        };
                         let v = self.param_value(&inner);
                         self.push_pval(v, quoted, f);
                     }
                     None => {
-                        let u = unknown_value(&p.text, "indirect reference to a name not known statically", p.at);
+                        let u = unknown_value(
+                            &p.text,
+                            "indirect reference to a name not known statically",
+                            p.at,
+                        );
                         self.push_pval(PVal::Scalar(u), quoted, f);
                     }
                 }
@@ -4296,9 +5007,18 @@ impl<'f> Eval<'f> {
                     let val = self.expand_string(w);
                     if is_name(&p.name) {
                         let index = p.index.as_ref().map(|w| self.expand_string(w));
-                        self.assign_named(&p.name, index, false, AVal::Scalar(val.clone()), Scope::Normal);
+                        self.assign_named(
+                            &p.name,
+                            index,
+                            false,
+                            AVal::Scalar(val.clone()),
+                            Scope::Normal,
+                        );
                     } else {
-                        self.note(format!("cannot assign to `${}` in `{}`", p.name, p.text), p.at);
+                        self.note(
+                            format!("cannot assign to `${}` in `{}`", p.name, p.text),
+                            p.at,
+                        );
                     }
                     self.push_pval(PVal::Scalar(val), quoted, f);
                 } else {
@@ -4326,15 +5046,26 @@ impl<'f> Eval<'f> {
                 };
                 if fails {
                     let msg = self.expand_string(w);
-                    let msg = if is_known_empty(&msg) { "parameter null or not set".to_string() } else { msg.to_string() };
+                    let msg = if is_known_empty(&msg) {
+                        "parameter null or not set".to_string()
+                    } else {
+                        msg.to_string()
+                    };
                     self.note(format!("`{}`: {msg}; the script stops here", p.text), p.at);
                     self.fatal = true;
                 }
                 self.push_pval(v, quoted, f);
             }
             POp::Unsupported => {
-                self.note(format!("unsupported parameter expansion `{}`", p.text), p.at);
-                let u = Unknown { text: p.text.clone(), reason: "unsupported parameter expansion".into(), at: p.at };
+                self.note(
+                    format!("unsupported parameter expansion `{}`", p.text),
+                    p.at,
+                );
+                let u = Unknown {
+                    text: p.text.clone(),
+                    reason: "unsupported parameter expansion".into(),
+                    at: p.at,
+                };
                 f.part(Part::Unknown(u), quoted);
             }
             _ => {
@@ -4349,14 +5080,25 @@ impl<'f> Eval<'f> {
     fn prepare(&mut self, p: &Param) -> Prep {
         let pattern = |this: &mut Self, w: &Word| pattern_of(&this.expand_pattern(w));
         match &p.op {
-            POp::TrimPrefix(long, w) => Prep::Trim { suffix: false, long: *long, pat: pattern(self, w) },
-            POp::TrimSuffix(long, w) => Prep::Trim { suffix: true, long: *long, pat: pattern(self, w) },
+            POp::TrimPrefix(long, w) => Prep::Trim {
+                suffix: false,
+                long: *long,
+                pat: pattern(self, w),
+            },
+            POp::TrimSuffix(long, w) => Prep::Trim {
+                suffix: true,
+                long: *long,
+                pat: pattern(self, w),
+            },
             POp::Replace(mode, pat, rep) => {
                 let pat = pattern(self, pat);
                 let rep = self.expand_string(rep);
                 Prep::Replace { mode, pat, rep }
             }
-            POp::Case(upper, all) => Prep::Case { upper: *upper, all: *all },
+            POp::Case(upper, all) => Prep::Case {
+                upper: *upper,
+                all: *all,
+            },
             POp::Substr(off, len) => {
                 let off = self.arith_word(off).ok();
                 let len = match len {
@@ -4365,18 +5107,32 @@ impl<'f> Eval<'f> {
                 };
                 Prep::Substr { off, len }
             }
-            _ => Prep::Case { upper: false, all: false },
+            _ => Prep::Case {
+                upper: false,
+                all: false,
+            },
         }
     }
 
     fn transform(&mut self, p: &Param, v: PVal, prep: &Prep) -> PVal {
         match v {
             PVal::Unset => PVal::Unset,
-            PVal::Absent(u) => PVal::Absent(Unknown { text: p.text.clone(), ..u }),
+            PVal::Absent(u) => PVal::Absent(Unknown {
+                text: p.text.clone(),
+                ..u
+            }),
             PVal::Scalar(x) => PVal::Scalar(apply_op(p, &x, prep)),
             PVal::List(vs) | PVal::Star(vs) if matches!(prep, Prep::Substr { .. }) => {
-                let Prep::Substr { off: Some(off), len: Some(len) } = prep else {
-                    return PVal::Scalar(unknown_value(&p.text, "offset or length not known statically", p.at));
+                let Prep::Substr {
+                    off: Some(off),
+                    len: Some(len),
+                } = prep
+                else {
+                    return PVal::Scalar(unknown_value(
+                        &p.text,
+                        "offset or length not known statically",
+                        p.at,
+                    ));
                 };
                 // `${@:1}` starts at `$1`.
                 let shift = i64::from(p.name == "@" || p.name == "*");
@@ -4389,7 +5145,11 @@ impl<'f> Eval<'f> {
                 }
                 .clamp(start, n);
                 let slice = vs[start as usize..end as usize].to_vec();
-                if p.name == "*" { PVal::Star(slice) } else { PVal::List(slice) }
+                if p.name == "*" {
+                    PVal::Star(slice)
+                } else {
+                    PVal::List(slice)
+                }
             }
             PVal::List(vs) => PVal::List(vs.iter().map(|x| apply_op(p, x, prep)).collect()),
             PVal::Star(vs) => PVal::Star(vs.iter().map(|x| apply_op(p, x, prep)).collect()),
@@ -4411,29 +5171,51 @@ fn derived_reason(v: &Value) -> String {
 
 fn apply_op(p: &Param, x: &Value, prep: &Prep) -> Value {
     let unknown = |reason: String| unknown_value(&p.text, &reason, p.at);
-    let Some(s) = x.as_lit() else { return unknown(derived_reason(x)) };
+    let Some(s) = x.as_lit() else {
+        return unknown(derived_reason(x));
+    };
     let chars: Vec<char> = s.chars().collect();
     let too_long = chars.len() > MAX_PATTERN_SUBJECT;
     match prep {
         Prep::Trim { pat: None, .. } | Prep::Replace { pat: None, .. } => {
             unknown("pattern not known statically".into())
         }
-        Prep::Trim { .. } | Prep::Replace { .. } if too_long => unknown("value too long to match".into()),
-        Prep::Trim { suffix, long, pat: Some(pat) } => {
+        Prep::Trim { .. } | Prep::Replace { .. } if too_long => {
+            unknown("value too long to match".into())
+        }
+        Prep::Trim {
+            suffix,
+            long,
+            pat: Some(pat),
+        } => {
             let toks = compile_glob(pat);
             let n = chars.len();
             let found = if *suffix {
-                let mut order: Box<dyn Iterator<Item = usize>> =
-                    if *long { Box::new(0..=n) } else { Box::new((0..=n).rev()) };
-                order.find(|&i| glob_match(&toks, &chars[i..])).map(|i| chars[..i].iter().collect())
+                let mut order: Box<dyn Iterator<Item = usize>> = if *long {
+                    Box::new(0..=n)
+                } else {
+                    Box::new((0..=n).rev())
+                };
+                order
+                    .find(|&i| glob_match(&toks, &chars[i..]))
+                    .map(|i| chars[..i].iter().collect())
             } else {
-                let mut order: Box<dyn Iterator<Item = usize>> =
-                    if *long { Box::new((0..=n).rev()) } else { Box::new(0..=n) };
-                order.find(|&i| glob_match(&toks, &chars[..i])).map(|i| chars[i..].iter().collect())
+                let mut order: Box<dyn Iterator<Item = usize>> = if *long {
+                    Box::new((0..=n).rev())
+                } else {
+                    Box::new(0..=n)
+                };
+                order
+                    .find(|&i| glob_match(&toks, &chars[..i]))
+                    .map(|i| chars[i..].iter().collect())
             };
             Value::lit(found.unwrap_or(s))
         }
-        Prep::Replace { mode, pat: Some(pat), rep } => {
+        Prep::Replace {
+            mode,
+            pat: Some(pat),
+            rep,
+        } => {
             let toks = compile_glob(pat);
             if toks.is_empty() {
                 return x.clone();
@@ -4452,7 +5234,9 @@ fn apply_op(p: &Param, x: &Value, prep: &Prep) -> Value {
                     if *mode == "/%" {
                         glob_match(&toks, &chars[i..]).then_some(n)
                     } else {
-                        (i..=n).rev().find(|&e| e > i && glob_match(&toks, &chars[i..e]))
+                        (i..=n)
+                            .rev()
+                            .find(|&e| e > i && glob_match(&toks, &chars[i..e]))
                     }
                 } else {
                     None
@@ -4479,15 +5263,28 @@ fn apply_op(p: &Param, x: &Value, prep: &Prep) -> Value {
             out
         }
         Prep::Case { upper, all } => {
-            let conv = |c: char| if *upper { c.to_uppercase().collect::<String>() } else { c.to_lowercase().collect() };
+            let conv = |c: char| {
+                if *upper {
+                    c.to_uppercase().collect::<String>()
+                } else {
+                    c.to_lowercase().collect()
+                }
+            };
             let out: String = if *all {
                 chars.iter().map(|&c| conv(c)).collect()
             } else {
-                chars.iter().enumerate().map(|(i, &c)| if i == 0 { conv(c) } else { c.to_string() }).collect()
+                chars
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| if i == 0 { conv(c) } else { c.to_string() })
+                    .collect()
             };
             Value::lit(out)
         }
-        Prep::Substr { off: Some(off), len: Some(len) } => {
+        Prep::Substr {
+            off: Some(off),
+            len: Some(len),
+        } => {
             let n = chars.len() as i64;
             let start = if *off < 0 { n + off } else { *off };
             if start < 0 || start > n {
@@ -4501,7 +5298,11 @@ fn apply_op(p: &Param, x: &Value, prep: &Prep) -> Value {
             if end < start {
                 return Value::lit("");
             }
-            Value::lit(chars[start as usize..end as usize].iter().collect::<String>())
+            Value::lit(
+                chars[start as usize..end as usize]
+                    .iter()
+                    .collect::<String>(),
+            )
         }
         Prep::Substr { .. } => unknown("offset or length not known statically".into()),
     }
@@ -4514,12 +5315,25 @@ fn short(v: &VarVal) -> String {
         VarVal::Unset => "unset".into(),
         _ => "an array".into(),
     };
-    if s.chars().count() > 48 { format!("{}...`", s.chars().take(44).collect::<String>()) } else { s }
+    if s.chars().count() > 48 {
+        format!("{}...`", s.chars().take(44).collect::<String>())
+    } else {
+        s
+    }
 }
 
 /// Roughly how much memory a value takes, to bound growth.
 fn value_size(v: &Value) -> usize {
-    v.parts.iter().map(|p| if let Part::Lit(s) = p { s.len() + 16 } else { 64 }).sum()
+    v.parts
+        .iter()
+        .map(|p| {
+            if let Part::Lit(s) = p {
+                s.len() + 16
+            } else {
+                64
+            }
+        })
+        .sum()
 }
 
 /// 1-based line and column of a byte offset.
@@ -4561,7 +5375,10 @@ enum GTok {
 }
 
 fn compile_glob(pat: &[(String, bool)]) -> Vec<GTok> {
-    let chars: Vec<(char, bool)> = pat.iter().flat_map(|(s, a)| s.chars().map(move |c| (c, *a))).collect();
+    let chars: Vec<(char, bool)> = pat
+        .iter()
+        .flat_map(|(s, a)| s.chars().map(move |c| (c, *a)))
+        .collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -4630,7 +5447,9 @@ fn parse_class(chars: &[(char, bool)]) -> Option<(GTok, usize)> {
                 continue;
             }
         }
-        if chars.get(i + 1).map(|x| x.0) == Some('-') && chars.get(i + 2).is_some_and(|x| x.0 != ']') {
+        if chars.get(i + 1).map(|x| x.0) == Some('-')
+            && chars.get(i + 2).is_some_and(|x| x.0 != ']')
+        {
             ranges.push((c, chars[i + 2].0));
             i += 3;
         } else {
@@ -4654,7 +5473,9 @@ fn glob_match(p: &[GTok], s: &[char]) -> bool {
                 }
                 GTok::Any => true,
                 GTok::Ch(c) => *c == s[si],
-                GTok::Class(ranges, negate) => ranges.iter().any(|(a, b)| (*a..=*b).contains(&s[si])) != *negate,
+                GTok::Class(ranges, negate) => {
+                    ranges.iter().any(|(a, b)| (*a..=*b).contains(&s[si])) != *negate
+                }
             };
             if ok {
                 pi += 1;
@@ -4687,7 +5508,9 @@ fn brace_expand_at(parts: Vec<WP>, out: &mut Vec<Vec<WP>>, depth: usize) {
     }
     for (i, p) in parts.iter().enumerate() {
         let WP::Lit(s, false) = p else { continue };
-        let Some((pre, alternatives, post)) = brace_split(s) else { continue };
+        let Some((pre, alternatives, post)) = brace_split(s) else {
+            continue;
+        };
         for alt in alternatives {
             if out.len() >= MAX_BRACE_WORDS {
                 break;
@@ -4766,16 +5589,31 @@ fn brace_sequence(inner: &str) -> Option<Vec<String>> {
         } else {
             0
         };
-        let dir: i64 = if b >= a { 1 } else { -1 };
+        let dir: i128 = if b >= a { 1 } else { -1 };
         return Some(
-            (0..count as i64).map(|k| format!("{:0width$}", a + dir * k * step as i64, width = width)).collect(),
+            (0..count as i128)
+                .map(|k| {
+                    format!(
+                        "{:0width$}",
+                        i128::from(a) + dir * k * i128::from(step),
+                        width = width
+                    )
+                })
+                .collect(),
         );
     }
-    let (a, b) = (parts[0].chars().collect::<Vec<_>>(), parts[1].chars().collect::<Vec<_>>());
+    let (a, b) = (
+        parts[0].chars().collect::<Vec<_>>(),
+        parts[1].chars().collect::<Vec<_>>(),
+    );
     match (a.as_slice(), b.as_slice()) {
         ([x], [y]) if x.is_ascii_alphabetic() && y.is_ascii_alphabetic() => {
             let (x, y) = (*x as u8, *y as u8);
-            let range: Vec<u8> = if x <= y { (x..=y).step_by(step as usize).collect() } else { (y..=x).rev().step_by(step as usize).collect() };
+            let range: Vec<u8> = if x <= y {
+                (x..=y).step_by(step as usize).collect()
+            } else {
+                (y..=x).rev().step_by(step as usize).collect()
+            };
             Some(range.into_iter().map(|c| (c as char).to_string()).collect())
         }
         _ => None,
@@ -4805,8 +5643,9 @@ enum AExpr {
 }
 
 const ARITH_OPS: &[&str] = &[
-    "<<=", ">>=", "**", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=",
-    "^=", "|=", "+", "-", "*", "/", "%", "<", ">", "=", "!", "~", "&", "^", "|", "?", ":", ",", "(", ")", "[", "]",
+    "<<=", ">>=", "**", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "++", "--", "+=", "-=",
+    "*=", "/=", "%=", "&=", "^=", "|=", "+", "-", "*", "/", "%", "<", ">", "=", "!", "~", "&", "^",
+    "|", "?", ":", ",", "(", ")", "[", "]",
 ];
 
 /// An integer constant as bash reads it: `10`, `0x1f`, `017`, `2#101`.
@@ -4842,11 +5681,15 @@ fn arith_tokens(s: &str) -> Result<Vec<ATok>, String> {
             i += 1;
         } else if c.is_ascii_digit() {
             let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '#' || chars[i] == '_') {
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '#' || chars[i] == '_')
+            {
                 i += 1;
             }
             let text: String = chars[start..i].iter().collect();
-            out.push(ATok::Num(parse_int(&text).ok_or_else(|| format!("invalid number `{text}`"))?));
+            out.push(ATok::Num(
+                parse_int(&text).ok_or_else(|| format!("invalid number `{text}`"))?,
+            ));
         } else if c.is_ascii_alphabetic() || c == '_' {
             let start = i;
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
@@ -4855,7 +5698,10 @@ fn arith_tokens(s: &str) -> Result<Vec<ATok>, String> {
             out.push(ATok::Ident(chars[start..i].iter().collect()));
         } else {
             let rest: String = chars[i..chars.len().min(i + 3)].iter().collect();
-            let op = ARITH_OPS.iter().find(|o| rest.starts_with(**o)).ok_or_else(|| format!("arithmetic syntax error near `{c}`"))?;
+            let op = ARITH_OPS
+                .iter()
+                .find(|o| rest.starts_with(**o))
+                .ok_or_else(|| format!("arithmetic syntax error near `{c}`"))?;
             out.push(ATok::Op(op));
             i += op.chars().count();
         }
@@ -4903,7 +5749,11 @@ impl AParser {
 
     fn enter(&mut self) -> Result<(), String> {
         self.depth += 1;
-        if self.depth > 64 { Err("arithmetic nested too deeply".into()) } else { Ok(()) }
+        if self.depth > 64 {
+            Err("arithmetic nested too deeply".into())
+        } else {
+            Ok(())
+        }
     }
 
     fn comma(&mut self) -> Result<AExpr, String> {
@@ -4916,15 +5766,19 @@ impl AParser {
     }
 
     fn assign(&mut self) -> Result<AExpr, String> {
-        if let (Some(ATok::Ident(name)), Some(ATok::Op(op))) = (self.toks.get(self.pos), self.toks.get(self.pos + 1)) {
-            if matches!(*op, "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "<<=" | ">>=" | "&=" | "^=" | "|=") {
-                let (name, op) = (name.clone(), *op);
-                self.pos += 2;
-                self.enter()?;
-                let value = self.assign()?;
-                self.depth -= 1;
-                return Ok(AExpr::Assign(op, name, Box::new(value)));
-            }
+        if let (Some(ATok::Ident(name)), Some(ATok::Op(op))) =
+            (self.toks.get(self.pos), self.toks.get(self.pos + 1))
+            && matches!(
+                *op,
+                "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "<<=" | ">>=" | "&=" | "^=" | "|="
+            )
+        {
+            let (name, op) = (name.clone(), *op);
+            self.pos += 2;
+            self.enter()?;
+            let value = self.assign()?;
+            self.depth -= 1;
+            return Ok(AExpr::Assign(op, name, Box::new(value)));
         }
         self.ternary()
     }
@@ -4945,7 +5799,9 @@ impl AParser {
     }
 
     fn binary(&mut self, level: usize) -> Result<AExpr, String> {
-        let Some(ops) = ARITH_LEVELS.get(level) else { return self.power() };
+        let Some(ops) = ARITH_LEVELS.get(level) else {
+            return self.power();
+        };
         let mut l = self.binary(level + 1)?;
         while let Some(op) = self.peek_op().filter(|o| ops.contains(o)) {
             self.pos += 1;
@@ -5052,7 +5908,11 @@ impl<'f> Eval<'f> {
         if toks.len() > 512 {
             return Err("arithmetic expression too long to follow".into());
         }
-        let mut p = AParser { toks, pos: 0, depth: 0 };
+        let mut p = AParser {
+            toks,
+            pos: 0,
+            depth: 0,
+        };
         let e = p.comma()?;
         if p.pos < p.toks.len() {
             return Err(format!("arithmetic syntax error in `{s}`"));
@@ -5061,7 +5921,13 @@ impl<'f> Eval<'f> {
     }
 
     fn arith_var(&mut self, name: &str, index: Option<i64>, depth: usize) -> Result<i64, String> {
-        let param = Param { name: name.to_string(), index: None, op: POp::Plain, at: self.here, text: format!("${name}") };
+        let param = Param {
+            name: name.to_string(),
+            index: None,
+            op: POp::Plain,
+            at: self.here,
+            text: format!("${name}"),
+        };
         let v = match index {
             None => self.param_value(&param),
             Some(i) => match self.lookup(name).map(|v| v.val.clone()) {
@@ -5177,11 +6043,17 @@ fn binary_arith(op: &str, a: i64, b: i64) -> Result<i64, String> {
 // ---------------------------------------------------------------------------
 
 const UNARY_TESTS: &[&str] = &[
-    "-a", "-b", "-c", "-d", "-e", "-f", "-g", "-h", "-k", "-p", "-r", "-s", "-t", "-u", "-w", "-x", "-G", "-L", "-N",
-    "-O", "-S", "-z", "-n", "-v", "-o", "-R",
+    "-a", "-b", "-c", "-d", "-e", "-f", "-g", "-h", "-k", "-p", "-r", "-s", "-t", "-u", "-w", "-x",
+    "-G", "-L", "-N", "-O", "-S", "-z", "-n", "-v", "-o", "-R",
 ];
-const BINARY_TESTS: &[&str] =
-    &["=", "==", "!=", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot", "-ef", "=~"];
+const BINARY_TESTS: &[&str] = &[
+    "=", "==", "!=", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot", "-ef", "=~",
+];
+
+/// A word of a test as expanded: its value, its segments with whether
+/// each is unquoted (for `[[ x == pattern ]]`), and whether it may be an
+/// operator (written as plain unquoted text).
+type TestWord = (Value, Vec<(Part, bool)>, bool);
 
 /// A test argument: its text (`None` when not known), whether it may be an
 /// operator (written unquoted), and its pattern form for `[[ == ]]`.
@@ -5202,7 +6074,9 @@ struct TestP<'e, 'f> {
 
 impl TestP<'_, '_> {
     fn is_op(&self, i: usize, ops: &[&str]) -> bool {
-        self.args.get(i).is_some_and(|a| a.op && a.s.as_deref().is_some_and(|s| ops.contains(&s)))
+        self.args
+            .get(i)
+            .is_some_and(|a| a.op && a.s.as_deref().is_some_and(|s| ops.contains(&s)))
     }
 
     fn is_binary(&self, i: usize) -> bool {
@@ -5219,7 +6093,9 @@ impl TestP<'_, '_> {
                 1 => return nonempty(&self.args[0]),
                 2 if self.is_op(0, &["!"]) => return nonempty(&self.args[1]).map(|b| !b),
                 3 if self.is_binary(1) => return self.binary(0),
-                4 if self.is_op(0, &["!"]) && self.is_binary(2) => return self.binary(1).map(|b| !b),
+                4 if self.is_op(0, &["!"]) && self.is_binary(2) => {
+                    return self.binary(1).map(|b| !b);
+                }
                 _ => {}
             }
         }
@@ -5288,11 +6164,14 @@ impl TestP<'_, '_> {
             }
             return r;
         }
-        if i + 2 < self.args.len() + 1 && self.is_binary(i + 1) && i + 2 < self.args.len() {
+        if i + 2 < self.args.len() && self.is_binary(i + 1) {
             self.pos += 3;
             return self.binary(i);
         }
-        if a.op && a.s.as_deref().is_some_and(|s| UNARY_TESTS.contains(&s)) && i + 1 < self.args.len() {
+        if a.op
+            && a.s.as_deref().is_some_and(|s| UNARY_TESTS.contains(&s))
+            && i + 1 < self.args.len()
+        {
             self.pos += 2;
             return self.unary(a.s.as_deref().unwrap_or(""), &self.args[i + 1]);
         }
@@ -5338,7 +6217,10 @@ impl TestP<'_, '_> {
             "-z" => return Some(s.is_empty()),
             "-n" => return Some(!s.is_empty()),
             "-v" => {
-                let set = self.ev.lookup(s).is_some_and(|v| !matches!(v.val, VarVal::Unset))
+                let set = self
+                    .ev
+                    .lookup(s)
+                    .is_some_and(|v| !matches!(v.val, VarVal::Unset))
                     || self.ev.opts.env.contains_key(s);
                 return set.then_some(true);
             }
@@ -5370,7 +6252,7 @@ impl<'f> Eval<'f> {
     /// Evaluates a test. Where `$?` of a command that succeeds on the normal
     /// path is tested, the result under both outcomes tells whether this is
     /// a failure check ([`Status::NotOk`]: true only on failure).
-    fn test(&mut self, args: &[(Value, Vec<(Part, bool)>, bool)], double: bool) -> Status {
+    fn test(&mut self, args: &[TestWord], double: bool) -> Status {
         let has_status = args.iter().any(|(v, _, _)| self.status_in(v));
         let normal = self.test_under(args, double, false);
         if !has_status {
@@ -5388,11 +6270,15 @@ impl<'f> Eval<'f> {
     }
 
     fn status_mark(&self, u: &Unknown) -> Option<Status> {
-        self.status_marks.get(&(u.at.file, u.at.span.start, u.at.span.end)).copied()
+        self.status_marks
+            .get(&(u.at.file, u.at.span.start, u.at.span.end))
+            .copied()
     }
 
     fn status_in(&self, v: &Value) -> bool {
-        v.parts.iter().any(|p| matches!(p, Part::Unknown(u) if self.status_mark(u).is_some()))
+        v.parts
+            .iter()
+            .any(|p| matches!(p, Part::Unknown(u) if self.status_mark(u).is_some()))
     }
 
     /// The text of a test argument with `$?` read as 0 (normal path) or 1
@@ -5416,7 +6302,7 @@ impl<'f> Eval<'f> {
         Some(s)
     }
 
-    fn test_under(&self, args: &[(Value, Vec<(Part, bool)>, bool)], double: bool, failed: bool) -> Option<bool> {
+    fn test_under(&self, args: &[TestWord], double: bool, failed: bool) -> Option<bool> {
         let targs: Vec<TArg> = args
             .iter()
             .map(|(v, segs, op)| {
@@ -5424,14 +6310,33 @@ impl<'f> Eval<'f> {
                     .iter()
                     .map(|(p, active)| match p {
                         Part::Lit(s) => Some((s.clone(), *active)),
-                        Part::Unknown(_) => self.test_text(&Value { parts: vec![p.clone()] }, failed).map(|s| (s, false)),
+                        Part::Unknown(_) => self
+                            .test_text(
+                                &Value {
+                                    parts: vec![p.clone()],
+                                },
+                                failed,
+                            )
+                            .map(|s| (s, false)),
                         Part::Output(_) => None,
                     })
                     .collect();
-                TArg { s: self.test_text(v, failed), op: *op, pat }
+                TArg {
+                    s: self.test_text(v, failed),
+                    op: *op,
+                    pat,
+                }
             })
             .collect();
-        TestP { ev: self, args: &targs, pos: 0, double, depth: 0, error: false }.run()
+        TestP {
+            ev: self,
+            args: &targs,
+            pos: 0,
+            double,
+            depth: 0,
+            error: false,
+        }
+        .run()
     }
 
     fn redirects(&mut self, rs: &[Redir]) -> Vec<Redirect> {
@@ -5442,7 +6347,11 @@ impl<'f> Eval<'f> {
                 Some(w) => self.expand_string(w),
                 None => Value::default(),
             };
-            out.push(Redirect { fd, op: r.op.clone(), target });
+            out.push(Redirect {
+                fd,
+                op: r.op.clone(),
+                target,
+            });
         }
         out
     }
@@ -5490,14 +6399,26 @@ pub fn dump(trace: &Trace) -> String {
         }
         let _ = writeln!(out, "{line}  @{}", loc_text(trace, c.at));
         let mut seen: Vec<&Unknown> = Vec::new();
-        let values = c.argv.iter().map(|a| &a.value).chain(c.env.iter().map(|(_, v)| v));
-        let values = values.chain(c.redirects.iter().map(|r| &r.target)).chain(std::iter::once(&c.cwd));
+        let values = c
+            .argv
+            .iter()
+            .map(|a| &a.value)
+            .chain(c.env.iter().map(|(_, v)| v));
+        let values = values
+            .chain(c.redirects.iter().map(|r| &r.target))
+            .chain(std::iter::once(&c.cwd));
         for p in values.flat_map(|v| &v.parts) {
-            if let Part::Unknown(u) = p {
-                if !seen.contains(&u) {
-                    seen.push(u);
-                    let _ = writeln!(out, "    ⟨{}⟩ {} @{}", u.text, u.reason, loc_text(trace, u.at));
-                }
+            if let Part::Unknown(u) = p
+                && !seen.contains(&u)
+            {
+                seen.push(u);
+                let _ = writeln!(
+                    out,
+                    "    ⟨{}⟩ {} @{}",
+                    u.text,
+                    u.reason,
+                    loc_text(trace, u.at)
+                );
             }
         }
     }
@@ -5509,7 +6430,10 @@ pub fn dump(trace: &Trace) -> String {
 
 fn quote(v: &Value) -> String {
     let s = v.to_string();
-    if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control() || "'\"\\".contains(c)) {
+    if s.is_empty()
+        || s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "'\"\\".contains(c))
+    {
         format!("{s:?}")
     } else {
         s
@@ -5518,7 +6442,11 @@ fn quote(v: &Value) -> String {
 
 fn redirect_text(r: &Redirect) -> String {
     let default_fd = if r.op.starts_with('<') { 0 } else { 1 };
-    let fd = if r.op.starts_with('&') || r.fd == default_fd { String::new() } else { r.fd.to_string() };
+    let fd = if r.op.starts_with('&') || r.fd == default_fd {
+        String::new()
+    } else {
+        r.fd.to_string()
+    };
     if r.target.parts.is_empty() && r.op.ends_with('-') {
         return format!("{fd}{}", r.op);
     }
@@ -5526,7 +6454,13 @@ fn redirect_text(r: &Redirect) -> String {
 }
 
 fn loc_text(trace: &Trace, at: Location) -> String {
-    let Some((path, text)) = trace.files.get(at.file) else { return format!("?:{}", at.span.start) };
+    let Some((path, text)) = trace.files.get(at.file) else {
+        return format!("?:{}", at.span.start);
+    };
     let (line, col) = line_col(text, at.span.start);
-    if at.file == 0 { format!("{line}:{col}") } else { format!("{path}:{line}:{col}") }
+    if at.file == 0 {
+        format!("{line}:{col}")
+    } else {
+        format!("{path}:{line}:{col}")
+    }
 }
