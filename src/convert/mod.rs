@@ -353,20 +353,20 @@ impl Converter<'_> {
         if self.flow.builds.is_empty() && self.flow.containers.is_empty() {
             return Err(Status::NothingToConvert);
         }
+        let first_container = self
+            .flow
+            .containers
+            .first()
+            .map(|c| c.at)
+            .unwrap_or_default();
         if self.flow.transfers.is_empty() && self.flow.extractions > 0 {
             // Files were taken out of a container, but how could not be resolved.
             if self.diagnostics.is_empty() {
-                let at = self
-                    .flow
-                    .containers
-                    .first()
-                    .map(|c| c.at)
-                    .unwrap_or_default();
                 self.script_diag(
                     Severity::Error,
                     "unresolved",
                     "files are taken out of a container here, but not in a way msmigrate can follow".to_string(),
-                    at,
+                    first_container,
                     Some("use `docker cp CONTAINER:PATH DEST` or a bind mount of the checkout".to_string()),
                 );
             }
@@ -384,17 +384,11 @@ impl Converter<'_> {
             return Err(Status::NothingToConvert);
         }
         let Some(&runtime) = runtimes.first() else {
-            let at = self
-                .flow
-                .containers
-                .first()
-                .map(|c| c.at)
-                .unwrap_or_default();
             self.script_diag(
                 Severity::Error,
                 "no-runtime-build",
                 "files are taken out of a container, but no later `docker build` reads them".to_string(),
-                at,
+                first_container,
                 Some("msmigrate converts setups whose runtime image is built from the extracted files".to_string()),
             );
             return Err(Status::Unsupported);
