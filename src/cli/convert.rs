@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use miette::{IntoDiagnostic, WrapErr};
 use msmigrate::convert::{self, Conversion, Severity, Status};
 use msmigrate::script::bash::{self, DirFiles};
+use msmigrate::script::make;
 
 use super::Outcome;
 use super::output::{self, FileDiagnostic};
@@ -31,10 +32,16 @@ pub struct Args {
     /// The directory holding the setup (the script is assumed to run from it).
     dir: PathBuf,
 
-    /// The driver script, relative to DIR (default: `build.sh`, else the one
-    /// `*.sh` file that calls docker).
+    /// The driver, relative to DIR: a shell script or a Makefile (default:
+    /// `build.sh`, else the one `*.sh` file that calls docker, else a
+    /// Makefile that calls docker).
     #[arg(long)]
     script: Option<PathBuf>,
+
+    /// For a Makefile driver: the target `make` would be run with (default:
+    /// the Makefile's default goal).
+    #[arg(long, value_name = "TARGET")]
+    make_target: Option<String>,
 
     /// Positional arguments the script is run with (`$1`, `$2`...).
     #[arg(long = "arg", value_name = "VALUE")]
@@ -85,6 +92,14 @@ fn find_script(dir: &Path) -> miette::Result<PathBuf> {
         }
     }
     found.sort();
+    if found.is_empty() {
+        // No script: a Makefile that drives docker.
+        for name in ["GNUmakefile", "makefile", "Makefile"] {
+            if std::fs::read_to_string(dir.join(name)).is_ok_and(|t| t.contains("docker")) {
+                return Ok(PathBuf::from(name));
+            }
+        }
+    }
     match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(miette::miette!(
@@ -105,6 +120,15 @@ fn find_script(dir: &Path) -> miette::Result<PathBuf> {
     }
 }
 
+/// Makefiles by name: `Makefile`, `makefile`, `GNUmakefile`, `*.mk`.
+fn is_makefile(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    matches!(name.as_str(), "Makefile" | "makefile" | "GNUmakefile") || name.ends_with(".mk")
+}
+
 pub fn run(args: Args) -> miette::Result<Outcome> {
     let dir = &args.dir;
     if !dir.is_dir() {
@@ -123,12 +147,27 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
         ..Default::default()
     };
     let script_name = script.to_string_lossy().into_owned();
-    let trace = bash::evaluate(
-        &format!("./{script_name}"),
-        &script_text,
-        &DirFiles(dir.clone()),
-        &options,
-    );
+    let trace = if is_makefile(&script) {
+        let make_options = make::MakeOptions {
+            target: args.make_target.clone(),
+            shell: options,
+            ..Default::default()
+        };
+        make::evaluate(
+            &script_name,
+            &script_text,
+            &DirFiles(dir.clone()),
+            &make_options,
+        )
+    } else {
+        bash::evaluate(
+            &format!("./{script_name}"),
+            &script_text,
+            &DirFiles(dir.clone()),
+            &options,
+        )
+    };
+
     let mut conversion = convert::convert(
         dir,
         &trace,

@@ -30,7 +30,29 @@
 //!
 //! Paths are kept relative to the directory the script is run from (`.`),
 //! which is assumed to be the script's own directory; [`Files`] reads sourced
-//! files and answers file tests relative to it.
+//! files and answers file tests relative to it. `$PWD` and `$(pwd)` are that
+//! relative form. A directory whose value is not known (`cd "$ROOT"`) is
+//! taken as absolute.
+//!
+//! Policies worth knowing when reading a trace:
+//!
+//! - Inputs that were not given (an empty [`Options::args`], an environment
+//!   variable missing from [`Options::env`]) are unknown, but a default the
+//!   script gives them is taken: `${1:-latest}` is `latest`, and so is `TAG`
+//!   after `[ -z "$TAG" ] && TAG=latest`. A variable set in a branch that may
+//!   not run otherwise becomes unknown ("set under a condition ...").
+//! - Exit statuses: an external command succeeds on the normal path; what
+//!   runs only if it fails (`|| exit 1`, `if ! cmd`, `if [ $? -ne 0 ]`) is
+//!   [`Condition::OnFailure`] and does not end the normal path. Commands
+//!   whose status is a genuine answer (`grep`, `docker image inspect`,
+//!   `command -v`) make both outcomes [`Condition::Maybe`].
+//! - Recorded: every simple command that runs, builtins included (`cd`,
+//!   `export`, `echo`, `exit`), except function calls (their bodies are
+//!   recorded instead), tests (`[`, `[[`, `test`, `((`, `let`) and pure
+//!   assignments. Inside a call `VAR=x f`, commands get `VAR=x` in
+//!   [`Command::env`].
+//!
+//! [`dump`] renders a trace as text for tests and debugging.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -231,6 +253,8 @@ const MAX_SYNTAX_NOTES: usize = 8;
 const REASON_ENV: &str = "environment variable";
 const REASON_ARG: &str = "positional parameter";
 const DIVISION_BY_ZERO: &str = "division by zero";
+/// Reason of a variable set in a branch that may not run.
+const MERGED: &str = "set under a condition not known statically";
 
 // ---------------------------------------------------------------------------
 // AST
@@ -1199,7 +1223,12 @@ impl<'a> Lower<'a> {
                 }
             }
         }
-        let mut out = with_redirs(stmt, redirs);
+        // tree-sitter-bash hangs `a && b > f` and `a | b > f` on the whole
+        // list or pipeline; in bash the redirection is `b`'s.
+        let mut out = match body_node.map(|b| b.kind()) {
+            Some("list" | "pipeline") => redirect_last(stmt, redirs),
+            _ => with_redirs(stmt, redirs),
+        };
         if !tail.is_empty() {
             let mut items = vec![out];
             items.extend(tail);
@@ -1937,6 +1966,28 @@ fn stderr_to_stdout() -> Redir {
     }
 }
 
+/// Adds redirections to the last command of a list or pipeline.
+fn redirect_last(stmt: Stmt, redirs: Vec<Redir>) -> Stmt {
+    match stmt {
+        Stmt::AndOr(first, mut rest) => match rest.pop() {
+            Some((and, last)) => {
+                rest.push((and, redirect_last(last, redirs)));
+                Stmt::AndOr(first, rest)
+            }
+            None => Stmt::AndOr(Box::new(redirect_last(*first, redirs)), rest),
+        },
+        Stmt::Pipeline(mut items) => match items.pop() {
+            Some(last) => {
+                items.push(redirect_last(last, redirs));
+                Stmt::Pipeline(items)
+            }
+            None => Stmt::Pipeline(items),
+        },
+        Stmt::Not(inner) => Stmt::Not(Box::new(redirect_last(*inner, redirs))),
+        other => with_redirs(other, redirs),
+    }
+}
+
 /// Adds redirections to a statement: into a simple command, else around it.
 fn with_redirs(stmt: Stmt, redirs: Vec<Redir>) -> Stmt {
     if redirs.is_empty() {
@@ -2119,7 +2170,9 @@ struct Trap {
 /// The state a subshell copies.
 #[derive(Debug, Clone)]
 struct Shell {
-    globals: BTreeMap<String, Var>,
+    /// Shared until written: subshells and branch snapshots copy the shell
+    /// state often, and scripts can have many variables.
+    globals: Rc<BTreeMap<String, Var>>,
     /// Function scopes, innermost last.
     locals: Vec<BTreeMap<String, Var>>,
     /// `None` when the script's arguments were not given.
@@ -2134,6 +2187,15 @@ struct Shell {
     funcnames: Vec<String>,
     /// `BASH_SOURCE`, innermost last.
     sources: Vec<Value>,
+}
+
+/// The state before a branch that may not run, to merge with after it.
+struct Snapshot {
+    globals: Rc<BTreeMap<String, Var>>,
+    locals: Vec<BTreeMap<String, Var>>,
+    cwd: Value,
+    /// Length of [`Eval::writes`] then.
+    writes: usize,
 }
 
 /// An item of a declaration command (`export A=1 B`).
@@ -2321,6 +2383,8 @@ struct Eval<'f> {
     pipelines: usize,
     /// Redirections of enclosing compound commands (`{ ...; } > log`).
     inherited: Vec<Redirect>,
+    /// `VAR=x` written before the enclosing function calls (`VAR=x f`).
+    call_env: Vec<(String, Value)>,
     steps: usize,
     halted: bool,
     depth: usize,
@@ -2333,12 +2397,23 @@ struct Eval<'f> {
     written: BTreeSet<String>,
     /// Output of recorded commands computed statically (`dirname`, `pwd`).
     pure: HashMap<usize, String>,
+    /// For each recorded command, how many `$(...)` enclose it.
+    levels: Vec<usize>,
     /// Status of the last command substitution of the current command.
     sub_status: Option<Status>,
     /// `${X:?}` failed: the shell exits.
     fatal: bool,
     /// An arithmetic error: the complete command is abandoned.
     aborting: bool,
+    /// Variables read while they held an input not given (an unset
+    /// environment variable, `$1`), in order: what a condition tested.
+    refs: Vec<String>,
+    /// The variables the condition of the next branch tested.
+    branch_refs: BTreeSet<String>,
+    /// How many branches that may not run enclose what runs now.
+    maybe_depth: usize,
+    /// Variables assigned inside such branches, in order.
+    writes: Vec<String>,
     /// Location of the command being evaluated, for notes.
     here: Location,
     noted: BTreeSet<(String, FileId, usize, usize)>,
@@ -2353,7 +2428,7 @@ impl<'f> Eval<'f> {
         };
         Eval {
             sh: Shell {
-                globals: BTreeMap::new(),
+                globals: Rc::new(BTreeMap::new()),
                 locals: Vec::new(),
                 positional,
                 funcs: BTreeMap::new(),
@@ -2374,6 +2449,7 @@ impl<'f> Eval<'f> {
             pipeline: None,
             pipelines: 0,
             inherited: Vec::new(),
+            call_env: Vec::new(),
             steps: 0,
             halted: false,
             depth: 0,
@@ -2381,9 +2457,14 @@ impl<'f> Eval<'f> {
             status_marks: HashMap::new(),
             written: BTreeSet::new(),
             pure: HashMap::new(),
+            levels: Vec::new(),
             sub_status: None,
             fatal: false,
             aborting: false,
+            refs: Vec::new(),
+            branch_refs: BTreeSet::new(),
+            maybe_depth: 0,
+            writes: Vec::new(),
             here: Location {
                 file: 0,
                 span: Span::default(),
@@ -2482,6 +2563,8 @@ impl<'f> Eval<'f> {
     /// not stop the next.
     fn run_file(&mut self, body: &[Stmt]) -> Flow {
         for s in body {
+            // No condition spans complete commands.
+            self.refs.clear();
             match self.run(s) {
                 Flow::Next | Flow::Abort => {}
                 other => return other,
@@ -2630,6 +2713,20 @@ impl<'f> Eval<'f> {
         }
     }
 
+    /// The variables recorded in [`Eval::refs`] since `mark`, which are
+    /// forgotten.
+    fn take_refs(&mut self, mark: usize) -> BTreeSet<String> {
+        let refs = self
+            .refs
+            .get(mark..)
+            .unwrap_or_default()
+            .iter()
+            .cloned()
+            .collect();
+        self.refs.truncate(mark);
+        refs
+    }
+
     /// Runs `f` in a copy of the shell state, as bash runs subshells,
     /// pipeline elements and command substitutions.
     fn subshell<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
@@ -2646,18 +2743,22 @@ impl<'f> Eval<'f> {
     fn branch(&mut self, c: Condition, f: impl FnOnce(&mut Self) -> Flow) -> Flow {
         let saved = self.cond;
         let at = self.here;
-        let before = (c == Condition::Maybe).then(|| {
-            (
-                self.sh.globals.clone(),
-                self.sh.locals.clone(),
-                self.sh.cwd.clone(),
-            )
+        let refs = std::mem::take(&mut self.branch_refs);
+        let before = (c == Condition::Maybe).then(|| Snapshot {
+            globals: self.sh.globals.clone(),
+            locals: self.sh.locals.clone(),
+            cwd: self.sh.cwd.clone(),
+            writes: self.writes.len(),
         });
+        if before.is_some() {
+            self.maybe_depth += 1;
+        }
         self.cond = combine(saved, c);
         let flow = f(self);
         self.cond = saved;
         if let Some(before) = before {
-            self.merge_maybe(before, at);
+            self.maybe_depth -= 1;
+            self.merge_maybe(before, &refs, at);
         }
         if c == Condition::Always {
             flow
@@ -2667,38 +2768,58 @@ impl<'f> Eval<'f> {
     }
 
     /// After a branch that may not have run: a variable it changed no longer
-    /// has one known value, unless it was an input not given before (then
-    /// the branch supplied a default, as `${X:-d}` does). The same for the
-    /// working directory.
-    fn merge_maybe(
-        &mut self,
-        before: (BTreeMap<String, Var>, Vec<BTreeMap<String, Var>>, Value),
-        at: Location,
-    ) {
-        let (globals, locals, cwd) = before;
+    /// has one known value. Except for an input not given that the branch's
+    /// condition tested (`[ -z "$TAG" ] && TAG=latest`): the branch supplies
+    /// its default, as `${TAG:-latest}` would. The same for the working
+    /// directory.
+    fn merge_maybe(&mut self, before: Snapshot, refs: &BTreeSet<String>, at: Location) {
+        let Snapshot {
+            globals,
+            locals,
+            cwd,
+            writes,
+        } = before;
+        // Only the variables written in the branch can differ.
+        let written: BTreeSet<String> = self
+            .writes
+            .get(writes..)
+            .unwrap_or_default()
+            .iter()
+            .cloned()
+            .collect();
+        if self.maybe_depth == 0 {
+            self.writes.clear();
+        }
         let merge = |old: Option<&Var>, new: &mut Var, name: &str| {
+            let already_merged = matches!(&new.val, VarVal::Scalar(Value { parts })
+                if matches!(parts.as_slice(), [Part::Unknown(u)] if u.reason.starts_with(MERGED)));
             let keep_new = match old.map(|v| &v.val) {
-                None => true,
+                _ if already_merged => true,
                 Some(old) if *old == new.val => true,
-                Some(VarVal::Scalar(v)) => is_absent_input(v),
+                None => refs.contains(name),
+                Some(VarVal::Scalar(v)) => is_absent_input(v) && refs.contains(name),
                 Some(_) => false,
             };
             if !keep_new {
                 let reason = format!(
-                    "set under a condition not known statically: {} or {}",
+                    "{MERGED}: {} or {}",
                     short(&new.val),
-                    old.map_or_else(String::new, |o| short(&o.val))
+                    old.map_or_else(|| "unset".to_string(), |o| short(&o.val))
                 );
                 new.val = VarVal::Scalar(unknown_value(&format!("${name}"), &reason, at));
             }
         };
-        for (name, var) in self.sh.globals.iter_mut() {
-            merge(globals.get(name), var, name);
-        }
-        if locals.len() == self.sh.locals.len() {
-            for (old, new) in locals.iter().zip(self.sh.locals.iter_mut()) {
-                for (name, var) in new.iter_mut() {
-                    merge(old.get(name), var, name);
+        for name in &written {
+            if self.sh.globals.contains_key(name) {
+                if let Some(var) = Rc::make_mut(&mut self.sh.globals).get_mut(name) {
+                    merge(globals.get(name), var, name);
+                }
+            }
+            if locals.len() == self.sh.locals.len() {
+                for (old, new) in locals.iter().zip(self.sh.locals.iter_mut()) {
+                    if let Some(var) = new.get_mut(name) {
+                        merge(old.get(name), var, name);
+                    }
                 }
             }
         }
@@ -2724,6 +2845,7 @@ impl<'f> Eval<'f> {
     fn and_or(&mut self, first: &Stmt, rest: &[(bool, Stmt)]) -> Flow {
         // A failed `cd dir || exit` did not change directory.
         let mut cwd_before = self.sh.cwd.clone();
+        let mark = self.refs.len();
         let flow = self.run(first);
         if flow != Flow::Next {
             return flow;
@@ -2778,6 +2900,7 @@ impl<'f> Eval<'f> {
                     _ => Status::Ok,
                 },
                 (_, Status::Unknown) => {
+                    self.branch_refs = self.take_refs(mark);
                     self.branch(Condition::Maybe, |e| e.run(s));
                     match (*and, self.sh.status) {
                         (true, Status::Code(c)) if c != 0 => Status::Code(1),
@@ -2815,6 +2938,7 @@ impl<'f> Eval<'f> {
         branches: &[(Vec<Stmt>, Vec<Stmt>)],
         els: Option<&[Stmt]>,
     ) -> Flow {
+        let mark = self.refs.len();
         let Some(((cond, body), rest)) = branches.split_first() else {
             return match els {
                 Some(b) => self.run_body(b),
@@ -2844,7 +2968,10 @@ impl<'f> Eval<'f> {
                 self.if_chain(rest, els)
             }
             Status::Unknown => {
+                let refs = self.take_refs(mark);
+                self.branch_refs = refs.clone();
                 self.branch(Condition::Maybe, |e| e.run_body(body));
+                self.branch_refs = refs;
                 self.branch(Condition::Maybe, |e| e.if_chain(rest, els));
                 Flow::Next
             }
@@ -2852,7 +2979,9 @@ impl<'f> Eval<'f> {
     }
 
     fn case(&mut self, subject: &Word, items: &[CaseItem]) -> Flow {
+        let mark = self.refs.len();
         let value = self.expand_string(subject);
+        let refs = self.take_refs(mark);
         self.sh.status = Status::Code(0);
         let mut maybe = false;
         // Set when the previous body falls through into this one.
@@ -2869,6 +2998,7 @@ impl<'f> Eval<'f> {
             };
             if cond == Condition::Maybe {
                 maybe = true;
+                self.branch_refs = refs.clone();
             }
             let flow = self.branch(cond, |e| e.run_body(&item.body));
             if flow != Flow::Next {
@@ -3094,14 +3224,15 @@ impl<'f> Eval<'f> {
         self.sub_status = None;
         let mut argv = Vec::new();
         let mut items = Vec::new();
-        // Only declaration commands need their arguments as items.
-        let declaration = c.args.iter().take(4).any(|a| match a {
+        // Only declaration commands need their arguments as items; the
+        // keyword may follow a prefix (`command export ...`).
+        let declaration = c.args.iter().any(|a| match a {
             ArgAst::Assign(_) => true,
             ArgAst::Word(w) => matches!(
                 w.text.as_str(),
                 "export" | "local" | "declare" | "typeset" | "readonly"
             ),
-        }) || c.args.iter().any(|a| matches!(a, ArgAst::Assign(_)));
+        });
         for a in &c.args {
             match a {
                 ArgAst::Word(w) => {
@@ -3191,16 +3322,16 @@ impl<'f> Eval<'f> {
             return None;
         }
         let mut all = redirects.to_vec();
-        // Inside `$(...)` standard output is captured, whatever encloses it.
-        if self.captured == 0 || self.inherited.iter().all(|r| r.fd != 1) {
-            all.extend(self.inherited.iter().cloned());
-        }
+        all.extend(self.inherited.iter().cloned());
         self.note_written(&all);
         self.record_writes(argv);
+        let mut env_all = self.call_env.clone();
+        env_all.extend_from_slice(env);
         let index = self.trace.commands.len();
+        self.levels.push(self.captured);
         self.trace.commands.push(Command {
             argv: argv.to_vec(),
-            env: env.to_vec(),
+            env: env_all,
             redirects: all,
             cwd: self.sh.cwd.clone(),
             pipeline: self.pipeline,
@@ -3354,7 +3485,9 @@ impl<'f> Eval<'f> {
         }
         let flow = self.command(argv, env, redirects, items, at, no_functions);
         if exec && flow == Flow::Next {
-            // `exec cmd` replaces the shell: nothing after it runs.
+            // `exec cmd` replaces the shell: nothing after it runs, not even
+            // its EXIT trap.
+            self.sh.exit_trap = None;
             return Flow::Exit;
         }
         flow
@@ -3579,7 +3712,10 @@ impl<'f> Eval<'f> {
         }
         let args = argv.iter().skip(1).map(|a| a.value.clone()).collect();
         let saved = self.sh.positional.replace(args);
-        // `VAR=x f` sets VAR for the duration of the call.
+        // `VAR=x f` sets VAR for the duration of the call, and the commands
+        // it runs get it in their environment.
+        let env_mark = self.call_env.len();
+        self.call_env.extend(env.iter().cloned());
         let scope = env
             .into_iter()
             .map(|(k, v)| {
@@ -3600,6 +3736,7 @@ impl<'f> Eval<'f> {
         self.sh.funcnames.pop();
         self.sh.locals.pop();
         self.sh.positional = saved;
+        self.call_env.truncate(env_mark);
         match flow {
             Flow::Exit | Flow::Abort => flow,
             _ => Flow::Next,
@@ -4140,19 +4277,81 @@ impl<'f> Eval<'f> {
     /// True when the script may have created or changed `path` (or
     /// something under or above it) earlier.
     fn maybe_written(&self, path: &str) -> bool {
-        self.written
-            .iter()
-            .any(|w| is_under(w, path) || is_under(path, w))
+        // `.` (a bind mount of the working directory) covers every relative
+        // path.
+        if self.written.contains(".") && !path.starts_with('/') && !path.starts_with("..") {
+            return true;
+        }
+        // The path or a directory above it.
+        let mut p = path;
+        loop {
+            if self.written.contains(p) {
+                return true;
+            }
+            match p.rfind('/') {
+                Some(0) if p.len() > 1 => p = "/",
+                Some(i) if i > 0 => p = &p[..i],
+                _ => break,
+            }
+        }
+        // Something under it.
+        let prefix = if path.ends_with('/') {
+            path.to_string()
+        } else {
+            format!("{path}/")
+        };
+        path == "." && !self.written.is_empty()
+            || self
+                .written
+                .range(prefix.clone()..)
+                .next()
+                .is_some_and(|w| w.starts_with(&prefix))
     }
 }
 
-/// True when `path` is `dir` or lies under it (lexically).
-fn is_under(dir: &str, path: &str) -> bool {
-    dir == "." && !path.starts_with('/') && !path.starts_with("..")
-        || path == dir
-        || path
-            .strip_prefix(dir)
-            .is_some_and(|r| r.starts_with('/') || dir.ends_with('/'))
+/// Commands that print nothing on standard output (or whose output goes
+/// elsewhere), for the value of `$(...)`.
+fn prints_nothing(c: &Command) -> bool {
+    let redirected = c.redirects.iter().any(|r| {
+        (r.fd == 1 && matches!(r.op.as_str(), ">" | ">>" | ">|"))
+            || matches!(r.op.as_str(), "&>" | "&>>")
+    });
+    let name = c
+        .argv
+        .first()
+        .and_then(|a| a.value.as_lit())
+        .unwrap_or_default();
+    redirected
+        || matches!(
+            name.as_str(),
+            "cd" | "export"
+                | "local"
+                | "declare"
+                | "typeset"
+                | "readonly"
+                | "unset"
+                | "set"
+                | "shift"
+                | "true"
+                | "false"
+                | ":"
+                | "trap"
+                | "read"
+                | "wait"
+                | "sleep"
+                | "mkdir"
+                | "rm"
+                | "cp"
+                | "mv"
+                | "touch"
+                | "ln"
+                | "chmod"
+                | "chown"
+                | "exit"
+                | "return"
+                | "break"
+                | "continue"
+        )
 }
 
 /// Commands whose exit status is usually a genuine condition rather than
@@ -4412,7 +4611,7 @@ impl<'f> Eval<'f> {
         if let Some(i) = self.sh.locals.iter().rposition(|s| s.contains_key(name)) {
             return self.sh.locals[i].get_mut(name);
         }
-        self.sh.globals.get_mut(name)
+        Rc::make_mut(&mut self.sh.globals).get_mut(name)
     }
 
     fn set_var(&mut self, name: &str, val: VarVal, scope: Scope) {
@@ -4432,6 +4631,9 @@ impl<'f> Eval<'f> {
             }
             VarVal::Unset => 0,
         };
+        if self.maybe_depth > 0 {
+            self.writes.push(name.to_string());
+        }
         let val = if size > MAX_VALUE_LEN {
             let at = self.here;
             VarVal::Scalar(unknown_value(
@@ -4455,7 +4657,7 @@ impl<'f> Eval<'f> {
             _ => match self.lookup_mut(name) {
                 Some(v) => v.val = val,
                 None => {
-                    self.sh.globals.insert(
+                    Rc::make_mut(&mut self.sh.globals).insert(
                         name.to_string(),
                         Var {
                             val,
@@ -4674,7 +4876,7 @@ impl<'f> Eval<'f> {
                     f.part(part, *q);
                 }
                 WP::ProcSub(sub) => {
-                    self.captured_run(sub);
+                    let _ = self.captured_run(sub);
                     let reason = "process substitution (a path to a pipe)".to_string();
                     f.part(
                         Part::Unknown(Unknown {
@@ -4691,7 +4893,7 @@ impl<'f> Eval<'f> {
 
     /// Runs the body of a substitution as bash does: in a subshell, output
     /// captured. Returns the index of its last recorded command.
-    fn captured_run(&mut self, sub: &Sub) -> Option<usize> {
+    fn captured_run(&mut self, sub: &Sub) -> std::ops::Range<usize> {
         let start = self.trace.commands.len();
         let saved_pipe = self.pipeline.take();
         let saved_redirects = std::mem::take(&mut self.inherited);
@@ -4701,11 +4903,13 @@ impl<'f> Eval<'f> {
         self.pipeline = saved_pipe;
         self.inherited = saved_redirects;
         self.sub_status = Some(self.sh.status);
-        (self.trace.commands.len() > start).then(|| self.trace.commands.len() - 1)
+        start..self.trace.commands.len()
     }
 
-    /// `$(...)`: the output of its last command, computed when that command
-    /// is pure with known inputs, else symbolic.
+    /// `$(...)`: what its commands print on the normal path. Computed when
+    /// every command that prints is pure with known inputs (`dirname`,
+    /// `pwd`, `echo`) and the others print nothing (`cd`); else the output
+    /// of the last command that prints, symbolically.
     fn command_subst(&mut self, sub: &Sub) -> Part {
         if let Some(w) = &sub.read_file {
             let v = self.expand_string(w);
@@ -4723,12 +4927,42 @@ impl<'f> Eval<'f> {
                 at: sub.at,
             });
         }
-        match self.captured_run(sub) {
-            Some(i) => match self.pure.get(&i) {
-                Some(out) => Part::Lit(out.trim_end_matches('\n').to_string()),
-                None => Part::Output(i),
-            },
-            None => Part::Lit(String::new()),
+        let cond = self.cond;
+        let level = self.captured + 1;
+        let range = self.captured_run(sub);
+        let commands = &self.trace.commands;
+        // This substitution's own commands (not those of nested ones).
+        let own: Vec<usize> = range
+            .filter(|&i| self.levels.get(i) == Some(&level))
+            .collect();
+        let normal: Vec<usize> = own
+            .iter()
+            .copied()
+            .filter(|&i| commands[i].condition == cond)
+            .collect();
+        // In a pipeline only the last command's output comes out.
+        let printing: Vec<usize> = normal
+            .iter()
+            .copied()
+            .filter(|&i| match commands[i].pipeline {
+                Some((id, pos)) => !normal.iter().any(
+                    |&j| matches!(commands[j].pipeline, Some((jd, jp)) if jd == id && jp > pos),
+                ),
+                None => true,
+            })
+            .collect();
+        let mut out = String::new();
+        for &i in &printing {
+            match self.pure.get(&i) {
+                Some(text) => out.push_str(text),
+                None if prints_nothing(&commands[i]) => {}
+                None => return Part::Output(i),
+            }
+        }
+        match (printing.is_empty(), own.last()) {
+            // Only commands that may not run: their output, symbolically.
+            (true, Some(&last)) if !normal.contains(&last) => Part::Output(last),
+            _ => Part::Lit(out.trim_end_matches('\n').to_string()),
         }
     }
 
@@ -4779,6 +5013,9 @@ impl<'f> Eval<'f> {
                 let index = p.index.as_ref().map(|w| self.expand_string(w));
                 if let Some(var) = self.lookup(name) {
                     let val = var.val.clone();
+                    if matches!(&val, VarVal::Scalar(v) if is_absent_input(v)) {
+                        self.note_ref(name);
+                    }
                     return self.index_var(val, index, p);
                 }
                 let special = match name {
@@ -4821,8 +5058,16 @@ impl<'f> Eval<'f> {
                 if let Some(v) = self.opts.env.get(name) {
                     return self.index_var(VarVal::Scalar(Value::lit(v.clone())), index, p);
                 }
+                self.note_ref(name);
                 absent(format!("{REASON_ENV} {name} is not set"))
             }
+        }
+    }
+
+    fn note_ref(&mut self, name: &str) {
+        // Bounded within one complete command (see `run_file`).
+        if self.refs.len() < 4096 {
+            self.refs.push(name.to_string());
         }
     }
 
@@ -5508,6 +5753,10 @@ fn brace_expand_at(parts: Vec<WP>, out: &mut Vec<Vec<WP>>, depth: usize) {
     }
     for (i, p) in parts.iter().enumerate() {
         let WP::Lit(s, false) = p else { continue };
+        // Each alternative copies the text: bound the work on huge words.
+        if s.len() > MAX_PATTERN_SUBJECT {
+            continue;
+        }
         let Some((pre, alternatives, post)) = brace_split(s) else {
             continue;
         };

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use msmigrate::convert::{self, Conversion};
 use msmigrate::script::bash::{self, DirFiles};
+use msmigrate::script::make;
 
 /// Converts `<case>/input` with the options in `<case>/options`
 /// (`stage-name=NAME` and `arg=VALUE` lines), as the CLI would.

@@ -1,0 +1,2 @@
+#!/bin/bash -ex
+docker build -t app .

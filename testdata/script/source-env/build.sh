@@ -1,0 +1,4 @@
+#!/bin/bash
+. ./env.sh
+source lib/missing.sh
+docker build -t "$IMAGE:$VERSION" .

@@ -1,0 +1,4 @@
+#!/bin/bash
+set -euo pipefail
+IFS=$'\n\t'
+docker build -t app .
