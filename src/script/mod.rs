@@ -4,6 +4,7 @@
 
 pub mod bash;
 pub mod docker;
+pub mod make;
 pub mod trace;
 
 pub use trace::*;
