@@ -22,12 +22,22 @@ pub fn convert_case(case: &Path) -> Conversion {
             _ => panic!("{}: unknown option line {line:?}", case.display()),
         }
     }
-    let script = std::fs::read_to_string(input.join("build.sh")).unwrap();
-    let trace = bash::evaluate(
-        "./build.sh",
-        &script,
-        &DirFiles(input.clone()),
-        &bash_options,
-    );
+    let trace = match std::fs::read_to_string(input.join("build.sh")) {
+        Ok(script) => bash::evaluate(
+            "./build.sh",
+            &script,
+            &DirFiles(input.clone()),
+            &bash_options,
+        ),
+        Err(_) => {
+            // A Makefile driver.
+            let text = std::fs::read_to_string(input.join("Makefile")).unwrap();
+            let options = make::MakeOptions {
+                shell: bash_options,
+                ..Default::default()
+            };
+            make::evaluate("Makefile", &text, &DirFiles(input.clone()), &options)
+        }
+    };
     convert::convert(&input, &trace, &options)
 }
