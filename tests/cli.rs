@@ -117,3 +117,33 @@ fn usage_errors_exit_2_and_help_documents_exit_codes() {
         "{text}"
     );
 }
+
+#[test]
+fn convert_reports_json_and_check_exits_1_for_a_convertible_setup() {
+    let seed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/convert/java-seed/input"
+    );
+    let o = msmigrate(&["convert", "--format", "json", seed], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "converted");
+    assert_eq!(v["artifacts"][0]["source"], "/app/HelloWorld.jar");
+    let check = msmigrate(&["convert", "--check", seed], b"");
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        check.stdout.is_empty(),
+        "--check must not print the Dockerfile"
+    );
+}
+
+#[test]
+fn convert_finds_every_setup_in_a_tree() {
+    let tree = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/convert");
+    let o = msmigrate(&["convert", "--format", "json", tree], b"");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let reports = v.as_array().expect("one report per setup");
+    assert_eq!(reports.len(), std::fs::read_dir(tree).unwrap().count());
+    // Some setups are unsupported on purpose, so the tree as a whole exits 1.
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -75,15 +75,29 @@ enum Format {
     Json,
 }
 
-fn find_script(dir: &Path) -> miette::Result<PathBuf> {
+/// Directories never searched for drivers.
+const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    "node_modules",
+    "target",
+    "vendor",
+    ".venv",
+    "dist",
+    "build",
+];
+
+/// The driver of the setup in `dir`: `build.sh`, else the one `*.sh` that
+/// calls docker, else a Makefile that does; `None` when there is none, an
+/// error when several scripts compete.
+fn driver_in(dir: &Path) -> miette::Result<Option<PathBuf>> {
     if dir.join("build.sh").is_file() {
-        return Ok(PathBuf::from("build.sh"));
+        return Ok(Some(PathBuf::from("build.sh")));
     }
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir)
+    let entries = std::fs::read_dir(dir)
         .into_diagnostic()
-        .wrap_err_with(|| format!("cannot read {}", dir.display()))?
-    {
+        .wrap_err_with(|| format!("cannot read {}", dir.display()))?;
+    for entry in entries {
         let path = entry.into_diagnostic()?.path();
         if path.extension().is_some_and(|e| e == "sh")
             && std::fs::read_to_string(&path).is_ok_and(|t| t.contains("docker"))
@@ -93,20 +107,15 @@ fn find_script(dir: &Path) -> miette::Result<PathBuf> {
     }
     found.sort();
     if found.is_empty() {
-        // No script: a Makefile that drives docker.
         for name in ["GNUmakefile", "makefile", "Makefile"] {
             if std::fs::read_to_string(dir.join(name)).is_ok_and(|t| t.contains("docker")) {
-                return Ok(PathBuf::from(name));
+                return Ok(Some(PathBuf::from(name)));
             }
         }
     }
     match found.len() {
-        1 => Ok(found.remove(0)),
-        0 => Err(miette::miette!(
-            help = "name the script with --script",
-            "no build script that calls docker in {}",
-            dir.display()
-        )),
+        0 => Ok(None),
+        1 => Ok(Some(found.remove(0))),
         _ => Err(miette::miette!(
             help = "choose one with --script",
             "several scripts call docker in {}: {}",
@@ -120,6 +129,39 @@ fn find_script(dir: &Path) -> miette::Result<PathBuf> {
     }
 }
 
+/// Every setup in the tree under `root`: (setup directory, driver relative
+/// to it). A setup is a directory whose driver calls docker.
+fn find_setups(root: &Path) -> miette::Result<Vec<(PathBuf, PathBuf)>> {
+    let mut setups = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .max_depth(6)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_dir()
+                    && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        });
+    for entry in walker {
+        let entry = entry
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot read {}", root.display()))?;
+        if entry.file_type().is_dir() {
+            if let Some(driver) = driver_in(entry.path())? {
+                setups.push((entry.path().to_path_buf(), driver));
+            }
+        }
+    }
+    if setups.is_empty() {
+        return Err(miette::miette!(
+            help = "name the driver with --script",
+            "no build script or Makefile that calls docker under {}",
+            root.display()
+        ));
+    }
+    Ok(setups)
+}
+
 /// Makefiles by name: `Makefile`, `makefile`, `GNUmakefile`, `*.mk`.
 fn is_makefile(path: &Path) -> bool {
     let name = path
@@ -130,44 +172,79 @@ fn is_makefile(path: &Path) -> bool {
 }
 
 pub fn run(args: Args) -> miette::Result<Outcome> {
-    let dir = &args.dir;
-    if !dir.is_dir() {
-        return Err(miette::miette!("{} is not a directory", dir.display()));
+    let root = &args.dir;
+    if !root.is_dir() {
+        return Err(miette::miette!("{} is not a directory", root.display()));
     }
-    let script = match &args.script {
-        Some(s) => s.clone(),
-        None => find_script(dir)?,
+    let setups = match &args.script {
+        Some(s) => vec![(root.clone(), s.clone())],
+        None => find_setups(root)?,
     };
-    let script_text = std::fs::read(dir.join(&script))
+    let several = setups.len() > 1;
+    let mut outcome = Outcome::Clean;
+    let mut reports = Vec::new();
+    for (dir, script) in &setups {
+        if several {
+            let _ = writeln!(std::io::stderr(), "== {}", dir.join(script).display());
+        }
+        let conversion = convert_one(&args, dir, script, several)?;
+        if matches!(
+            conversion_outcome(&conversion, args.check),
+            Outcome::Findings
+        ) {
+            outcome = Outcome::Findings;
+        }
+        reports.push(conversion);
+    }
+    if args.format == Format::Json {
+        let mut stdout = std::io::stdout().lock();
+        if several {
+            serde_json::to_writer_pretty(&mut stdout, &reports).into_diagnostic()?;
+        } else {
+            serde_json::to_writer_pretty(&mut stdout, &reports[0]).into_diagnostic()?;
+        }
+        writeln!(stdout).into_diagnostic()?;
+    }
+    Ok(outcome)
+}
+
+fn conversion_outcome(c: &Conversion, check: bool) -> Outcome {
+    match (c.status, check) {
+        (Status::Converted | Status::Partial, true) => Outcome::Findings,
+        (Status::Converted | Status::NothingToConvert, _) => Outcome::Clean,
+        _ => Outcome::Findings,
+    }
+}
+
+/// Converts the setup in `dir` driven by `script`, prints its text output
+/// (for the JSON format the caller prints the reports) and writes with
+/// `--write`.
+fn convert_one(
+    args: &Args,
+    dir: &Path,
+    script: &Path,
+    several: bool,
+) -> miette::Result<Conversion> {
+    let script_text = std::fs::read(dir.join(script))
         .into_diagnostic()
-        .wrap_err_with(|| format!("cannot read {}", dir.join(&script).display()))?;
+        .wrap_err_with(|| format!("cannot read {}", dir.join(script).display()))?;
     let script_text = String::from_utf8_lossy(&script_text);
     let options = bash::Options {
         args: args.args.clone(),
         ..Default::default()
     };
     let script_name = script.to_string_lossy().into_owned();
-    let trace = if is_makefile(&script) {
+    let files = DirFiles(dir.to_path_buf());
+    let trace = if is_makefile(script) {
         let make_options = make::MakeOptions {
             target: args.make_target.clone(),
             shell: options,
             ..Default::default()
         };
-        make::evaluate(
-            &script_name,
-            &script_text,
-            &DirFiles(dir.clone()),
-            &make_options,
-        )
+        make::evaluate(&script_name, &script_text, &files, &make_options)
     } else {
-        bash::evaluate(
-            &format!("./{script_name}"),
-            &script_text,
-            &DirFiles(dir.clone()),
-            &options,
-        )
+        bash::evaluate(&format!("./{script_name}"), &script_text, &files, &options)
     };
-
     let mut conversion = convert::convert(
         dir,
         &trace,
@@ -182,14 +259,10 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
             conversion.files_written.push(df.clone());
         }
     }
-
     render_diagnostics(dir, &conversion);
     let mut stdout = std::io::stdout().lock();
     match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &conversion).into_diagnostic()?;
-            writeln!(stdout).into_diagnostic()?;
-        }
+        Format::Json => {}
         Format::Text => {
             summarize(&conversion);
             if let Some(out) = &conversion.output {
@@ -209,6 +282,11 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
                     )
                     .into_diagnostic()?;
                 } else if !args.write && !args.check {
+                    if several {
+                        let name = conversion.dockerfile.as_deref().unwrap_or("Dockerfile");
+                        writeln!(stdout, "# msmigrate: {}", dir.join(name).display())
+                            .into_diagnostic()?;
+                    }
                     write!(stdout, "{out}").into_diagnostic()?;
                 }
             }
@@ -238,11 +316,7 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
             c.files_written.join(", ")
         );
     }
-    Ok(match (conversion.status, args.check) {
-        (Status::Converted | Status::Partial, true) => Outcome::Findings,
-        (Status::Converted | Status::NothingToConvert, _) => Outcome::Clean,
-        _ => Outcome::Findings,
-    })
+    Ok(conversion)
 }
 
 /// The flow as people read it, on standard error.

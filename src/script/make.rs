@@ -23,10 +23,13 @@
 //! line ([`MakeOptions::variables`]), nor in the environment
 //! ([`bash::Options::env`]) is a [`Part::Unknown`], as is the output of
 //! `$(shell ...)` unless the command is a simple one whose output the bash
-//! evaluator computes (`pwd`, `cat VERSION`, `dirname`...). Such unknowns
-//! travel through make's expansion as private-use placeholders and through
-//! the shell as unset variables (so shell tests on them stay undecided), and
-//! are turned back into the original [`Unknown`] at the end.
+//! evaluator computes (`pwd`, `cat VERSION`, `dirname`...). A default the
+//! Makefile gives such a variable is taken (`TAG ?= latest`,
+//! `$(or $(TAG),latest)`, `$(if $(TAG),$(TAG),latest)`), as the shell
+//! evaluator takes `${TAG:-latest}`. Unknowns travel through make's
+//! expansion as private-use placeholders and through the shell as unset
+//! variables (so shell tests on them stay undecided), and are turned back
+//! into the original [`Unknown`] at the end.
 //!
 //! Decisions make takes at read time on unknown values (`ifeq`, `ifdef`,
 //! `$(if)`) take the first branch with a [`Note`]; recipe lines read inside
@@ -44,7 +47,7 @@ use std::ops::Range;
 use std::path::{Component, Path};
 
 use super::bash::{self, Entry, Files};
-use super::trace::{Command, Condition, FileId, Location, Part, Trace, Unknown, Value};
+use super::trace::{Command, Condition, FileId, Location, Note, Part, Trace, Unknown, Value};
 use crate::dockerfile::Span;
 
 // ---------------------------------------------------------------------------
@@ -73,8 +76,6 @@ pub struct MakeOptions {
 /// The result is one [`Trace`]: file 0 is the Makefile, included files and
 /// files sourced by recipes follow. Never panics and always returns; what
 /// could not be followed is reported as [`Note`]s.
-///
-/// [`Note`]: super::trace::Note
 pub fn evaluate(
     makefile_path: &str,
     text: &str,
@@ -151,7 +152,8 @@ const HOLE_CLOSE: char = '\u{E011}';
 /// evaluator keeps it unknown (`${__make_unknown_3}`).
 const PLACEHOLDER: &str = "__make_unknown_";
 
-/// The reason given for a variable nobody set.
+/// The reason given for a variable nobody set: `make variable X is not set`.
+const REASON_VAR: &str = "make variable";
 const REASON_UNSET: &str = "is not set";
 
 // ---------------------------------------------------------------------------
@@ -345,7 +347,7 @@ impl Session<'_> {
             return;
         }
         if self.notes_seen.insert((message.clone(), at)) {
-            self.trace.notes.push(super::trace::Note { message, at });
+            self.trace.notes.push(Note { message, at });
         }
     }
 
@@ -919,7 +921,7 @@ impl Make<'_, '_> {
                         let why = match self.lookup(&name) {
                             _ if has_hole(&name) => self.s.reason_of(&name),
                             Some(v) => self.s.reason_of(&v.value.text),
-                            None => format!("make variable {name} {REASON_UNSET}"),
+                            None => format!("{REASON_VAR} {name} {REASON_UNSET}"),
                         };
                         self.note(
                             format!(
@@ -1653,7 +1655,7 @@ impl Make<'_, '_> {
             None if is_automatic(name) || name.bytes().all(|b| b.is_ascii_digit()) => {
                 SrcText::default()
             }
-            None => self.unknown(text, format!("make variable {name} {REASON_UNSET}"), at),
+            None => self.unknown(text, format!("{REASON_VAR} {name} {REASON_UNSET}"), at),
         }
     }
 
@@ -1671,7 +1673,7 @@ impl Make<'_, '_> {
         match name {
             "if" => {
                 let cond = self.expand(&raw[0]);
-                let take_then = match emptiness(&cond.text) {
+                let take_then = match self.emptiness_with_defaults(&cond.text) {
                     Some(empty) => !empty,
                     None => {
                         let why = self.s.reason_of(&cond.text);
@@ -1694,7 +1696,7 @@ impl Make<'_, '_> {
                 let mut last = SrcText::default();
                 for a in &raw {
                     let v = self.expand(a);
-                    let empty = match emptiness(&v.text) {
+                    let empty = match self.emptiness_with_defaults(&v.text) {
                         Some(e) => e,
                         None => {
                             let why = self.s.reason_of(&v.text);
@@ -1775,7 +1777,7 @@ impl Make<'_, '_> {
                     return self.function(&fname, &args, text, at);
                 }
                 let Some(body) = self.lookup(&fname).cloned() else {
-                    return self.unknown(text, format!("make variable {fname} {REASON_UNSET}"), at);
+                    return self.unknown(text, format!("{REASON_VAR} {fname} {REASON_UNSET}"), at);
                 };
                 self.scopes.push(scope);
                 let v = self.value_of(&body);
@@ -1876,6 +1878,27 @@ impl Make<'_, '_> {
                 }
             }
         }
+    }
+
+    /// [`emptiness`] for the functions that choose between values
+    /// (`$(if)`, `$(or)`, `$(and)`): a variable nobody set counts as empty,
+    /// so that a default the Makefile gives (`$(or $(TAG),latest)`) is
+    /// taken, as the shell evaluator takes `${TAG:-latest}`.
+    fn emptiness_with_defaults(&self, s: &str) -> Option<bool> {
+        let mut unknown = false;
+        for piece in hole_pieces(s) {
+            match piece {
+                HolePiece::Lit(l) if !l.trim().is_empty() => return Some(false),
+                HolePiece::Lit(_) => {}
+                HolePiece::Hole(i) => {
+                    let not_given = self.s.unknowns.get(i).is_some_and(|u| {
+                        u.reason.starts_with(REASON_VAR) && u.reason.ends_with(REASON_UNSET)
+                    });
+                    unknown |= !not_given;
+                }
+            }
+        }
+        if unknown { None } else { Some(true) }
     }
 
     /// The functions computed on known text.
