@@ -86,12 +86,11 @@ const SKIPPED_DIRS: &[&str] = &[
     "build",
 ];
 
-/// The driver of the setup in `dir`: `build.sh`, else the one `*.sh` that
-/// calls docker, else a Makefile that does; `None` when there is none, an
-/// error when several scripts compete.
-fn driver_in(dir: &Path) -> miette::Result<Option<PathBuf>> {
+/// The drivers of the setups in `dir`: `build.sh`, else each `*.sh` that
+/// calls docker, else a Makefile that does.
+fn drivers_in(dir: &Path) -> miette::Result<Vec<PathBuf>> {
     if dir.join("build.sh").is_file() {
-        return Ok(Some(PathBuf::from("build.sh")));
+        return Ok(vec![PathBuf::from("build.sh")]);
     }
     let mut found = Vec::new();
     let entries = std::fs::read_dir(dir)
@@ -109,24 +108,11 @@ fn driver_in(dir: &Path) -> miette::Result<Option<PathBuf>> {
     if found.is_empty() {
         for name in ["GNUmakefile", "makefile", "Makefile"] {
             if std::fs::read_to_string(dir.join(name)).is_ok_and(|t| t.contains("docker")) {
-                return Ok(Some(PathBuf::from(name)));
+                return Ok(vec![PathBuf::from(name)]);
             }
         }
     }
-    match found.len() {
-        0 => Ok(None),
-        1 => Ok(Some(found.remove(0))),
-        _ => Err(miette::miette!(
-            help = "choose one with --script",
-            "several scripts call docker in {}: {}",
-            dir.display(),
-            found
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
+    Ok(found)
 }
 
 /// Every setup in the tree under `root`: (setup directory, driver relative
@@ -147,7 +133,7 @@ fn find_setups(root: &Path) -> miette::Result<Vec<(PathBuf, PathBuf)>> {
             .into_diagnostic()
             .wrap_err_with(|| format!("cannot read {}", root.display()))?;
         if entry.file_type().is_dir() {
-            if let Some(driver) = driver_in(entry.path())? {
+            for driver in drivers_in(entry.path())? {
                 setups.push((entry.path().to_path_buf(), driver));
             }
         }

@@ -372,7 +372,7 @@ impl Converter<'_> {
             }
             return Err(Status::Unsupported);
         }
-        if self.flow.transfers.is_empty() && self.flow.containers.iter().all(|c| c.run.is_none()) {
+        if self.flow.transfers.is_empty() {
             let at = self.flow.builds.first().map(|b| b.at).unwrap_or_default();
             self.script_diag(
                 Severity::Info,

@@ -204,8 +204,14 @@ impl Flow {
                         names.insert(n.clone(), index);
                     }
                     by_step.insert(step, index);
-                    flow.extractions += 1;
+                    // A run counts as taking files out only when it writes to
+                    // the host (bind mounts, captured output); a test run
+                    // does not.
+                    let before = flow.transfers.len();
                     let reads_only = flow.run_outputs(&mut host, cmd, &r, index, step, trace);
+                    if flow.transfers.len() > before {
+                        flow.extractions += 1;
+                    }
                     flow.containers.push(Container {
                         step,
                         name,
@@ -231,8 +237,11 @@ impl Flow {
                         };
                         if flow.containers[c].run.is_none() {
                             if let Some(spec) = flow.containers[c].created.clone() {
-                                flow.extractions += 1;
+                                let before = flow.transfers.len();
                                 flow.run_outputs(&mut host, cmd, &spec, c, step, trace);
+                                if flow.transfers.len() > before {
+                                    flow.extractions += 1;
+                                }
                                 flow.containers[c].run = Some(spec);
                             }
                         }
@@ -256,6 +265,33 @@ impl Flow {
                     });
                 }
                 _ => {}
+            }
+        }
+        // Name captured commands by their text rather than their index.
+        for p in &mut flow.problems {
+            let mut from = 0;
+            while let Some(found) = p.message[from..].find("command #") {
+                let at = from + found;
+                let digits: String = p.message[at + 9..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                let named = digits
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| trace.commands.get(i))
+                    .map(|c| {
+                        c.argv
+                            .iter()
+                            .map(|a| text(&a.value))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .unwrap_or_else(|| "a command".to_string());
+                let replacement = format!("`{named}`");
+                p.message
+                    .replace_range(at..at + 9 + digits.len(), &replacement);
+                from = at + replacement.len();
             }
         }
         for (c, dir) in std::mem::take(&mut flow.prepared) {
