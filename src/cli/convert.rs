@@ -239,12 +239,11 @@ fn convert_one(
         },
     );
 
-    if args.write && conversion.status == Status::Converted {
-        if let (Some(out), Some(df)) = (&conversion.output, &conversion.dockerfile) {
+    if args.write && conversion.status == Status::Converted
+        && let (Some(out), Some(df)) = (&conversion.output, &conversion.dockerfile) {
             output::write_atomically(&dir.join(df), out.as_bytes())?;
             conversion.files_written.push(df.clone());
         }
-    }
     render_diagnostics(dir, &conversion);
     let mut stdout = std::io::stdout().lock();
     match args.format {

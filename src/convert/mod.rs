@@ -552,16 +552,16 @@ impl Converter<'_> {
                         .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
                         .collect();
                     for (k, v) in &bargs {
-                        if let Some(old) = all_args.insert(k.clone(), v.clone()) {
-                            if &old != v {
-                                self.script_diag(
+                        if let Some(old) = all_args.insert(k.clone(), v.clone())
+                            && &old != v
+                        {
+                            self.script_diag(
                                     Severity::Error,
                                     "conflicting-build-arg",
                                     format!("`--build-arg {k}` differs between the builds (`{old}` and `{v}`)"),
                                     bb.at,
                                     Some("give the ARG a default in the Dockerfile instead".to_string()),
                                 );
-                            }
                         }
                     }
                     let Some(src) = self.read(&bb.dockerfile, &bargs, bb.target.clone(), bb.at)
@@ -723,7 +723,12 @@ impl Converter<'_> {
                         instr.span,
                     );
                 }
-                lines.push(copy_line("COPY", &flags, &[source.clone()], &piece.dest));
+                lines.push(copy_line(
+                    "COPY",
+                    &flags,
+                    std::slice::from_ref(&source),
+                    &piece.dest,
+                ));
                 artifacts.push(Artifact {
                     from_stage: from,
                     source,

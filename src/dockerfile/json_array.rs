@@ -52,6 +52,9 @@ struct Reader<'a> {
 
 type Syntax<T> = Result<T, ()>;
 
+/// Decoded strings with the byte ranges of their literals.
+type Items = Vec<(String, Range<usize>)>;
+
 impl Reader<'_> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
@@ -74,7 +77,7 @@ impl Reader<'_> {
     }
 
     /// The elements of the top-level array, after its `[`.
-    fn array_body(&mut self) -> Syntax<(Vec<(String, Range<usize>)>, bool)> {
+    fn array_body(&mut self) -> Syntax<(Items, bool)> {
         let mut items = Vec::new();
         let mut all_strings = true;
         self.ws();
@@ -270,14 +273,12 @@ impl Reader<'_> {
         if (0xD800..0xDC00).contains(&u)
             && self.b.get(self.i) == Some(&b'\\')
             && self.b.get(self.i + 1) == Some(&b'u')
+            && let Some(low) = self.hex4(self.i + 2)
+            && (0xDC00..0xE000).contains(&low)
         {
-            if let Some(low) = self.hex4(self.i + 2) {
-                if (0xDC00..0xE000).contains(&low) {
-                    self.i += 6;
-                    let c = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00);
-                    return char::from_u32(c).unwrap_or('\u{FFFD}');
-                }
-            }
+            self.i += 6;
+            let c = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00);
+            return char::from_u32(c).unwrap_or('\u{FFFD}');
         }
         char::from_u32(u).unwrap_or('\u{FFFD}')
     }

@@ -27,6 +27,9 @@ pub(crate) struct RawNode {
     pub sub: Option<Box<RawNode>>,
 }
 
+/// A piece of text BuildKit produced and the byte range it came from.
+type Piece = (String, Range<usize>);
+
 /// Go's `unicode.IsSpace`: the Unicode White_Space property, like Rust's.
 fn is_space(c: char) -> bool {
     c.is_whitespace()
@@ -128,7 +131,7 @@ pub(crate) fn node_from_line(line: &str, base: usize, escape: char) -> Result<Ra
 /// bytes split words. Quotes are removed and `\` escapes the next byte; a
 /// bare `--` ends the flags. Returns the rest of the line (text and offset)
 /// and the flags.
-fn extract_flags(line: &str, base: usize) -> (Option<(&str, usize)>, Vec<(String, Range<usize>)>) {
+fn extract_flags(line: &str, base: usize) -> (Option<(&str, usize)>, Vec<Piece>) {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,

@@ -46,7 +46,7 @@ impl Lines<'_> {
         let start = self.pos;
         let rest = &self.src.as_bytes()[start..];
         let (end, fits) = match memchr(b'\n', rest) {
-            Some(i) => (start + i + 1, i + 1 <= MAX_LINE),
+            Some(i) => (start + i + 1, i < MAX_LINE),
             // Without a newline the scanner must also see EOF in the buffer.
             None => (self.src.len(), rest.len() < MAX_LINE),
         };
@@ -210,11 +210,10 @@ fn is_comment(line: &str) -> bool {
 /// continuation ("a \\" ends the line).
 fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     let body = line.trim_end_matches([' ', '\t']);
-    if let Some(before) = body.strip_suffix(escape) {
-        if !before.ends_with(escape) {
+    if let Some(before) = body.strip_suffix(escape)
+        && !before.ends_with(escape) {
             return (before, false);
         }
-    }
     (line, true)
 }
 
@@ -527,7 +526,7 @@ fn parse_heredoc(word: &str) -> Result<Option<(String, u64, bool, bool)>, String
 mod tests {
     use super::*;
 
-    fn at<'a>(file: &'a Dockerfile, span: Span) -> &'a str {
+    fn at(file: &Dockerfile, span: Span) -> &str {
         &file.source[span.start..span.end]
     }
 

@@ -235,8 +235,8 @@ impl Flow {
                         else {
                             continue;
                         };
-                        if flow.containers[c].run.is_none() {
-                            if let Some(spec) = flow.containers[c].created.clone() {
+                        if flow.containers[c].run.is_none()
+                            && let Some(spec) = flow.containers[c].created.clone() {
                                 let before = flow.transfers.len();
                                 flow.run_outputs(&mut host, cmd, &spec, c, step, trace);
                                 if flow.transfers.len() > before {
@@ -244,7 +244,6 @@ impl Flow {
                                 }
                                 flow.containers[c].run = Some(spec);
                             }
-                        }
                     }
                 }
                 DockerCall::Tag { source, target } => {
@@ -309,11 +308,10 @@ impl Flow {
         by_step: &HashMap<usize, usize>,
         at: Location,
     ) -> Option<usize> {
-        if let [Part::Output(step)] = value.parts.as_slice() {
-            if let Some(&c) = by_step.get(step) {
+        if let [Part::Output(step)] = value.parts.as_slice()
+            && let Some(&c) = by_step.get(step) {
                 return Some(c);
             }
-        }
         if let Some(&c) = names.get(&text(value)) {
             return Some(c);
         }
@@ -435,8 +433,8 @@ impl Flow {
                     .map(String::as_str)
                     .collect::<Vec<_>>()
                     .as_slice(),
-            ) {
-                if let Some(h) = resolve_host(&cwd, &file) {
+            )
+                && let Some(h) = resolve_host(&cwd, &file) {
                     if let Err(message) = host.copy_out(index, path, &h, step) {
                         self.problems.push(Problem {
                             message,
@@ -455,7 +453,6 @@ impl Flow {
                         reads_only = true;
                     }
                 }
-            }
         }
         if let Some((pipe, 0)) = cmd.pipeline {
             // `docker run img tar -c -C DIR . | tar -x -C DEST`.
@@ -466,14 +463,13 @@ impl Flow {
             if let (Some(dir), Some(next)) = (tar_create_dir(&words), next) {
                 let next_words: Vec<String> =
                     next.argv.iter().filter_map(|a| a.value.as_lit()).collect();
-                if let Some(dest) = tar_extract_dir(&next_words) {
-                    if let Some(h) = resolve_host(&cwd_of(next), &dest) {
+                if let Some(dest) = tar_extract_dir(&next_words)
+                    && let Some(h) = resolve_host(&cwd_of(next), &dest) {
                         host.merge_container_dir(index, &dir, &h, step);
                         self.transfers
                             .push((index, hostfs::container_path(&dir), h, step));
                         reads_only = true;
                     }
-                }
             }
         }
         reads_only
@@ -510,12 +506,11 @@ impl Flow {
                 }
             }
             "mv" | "cp" if paths.len() == 2 => {
-                if let (Some(a), Some(b)) = (resolve(paths[0]), resolve(paths[1])) {
-                    if let Err(message) = host.move_path(&a, &b, name == "cp", step) {
+                if let (Some(a), Some(b)) = (resolve(paths[0]), resolve(paths[1]))
+                    && let Err(message) = host.move_path(&a, &b, name == "cp", step) {
                         // Moving something the script did not produce is not our concern.
                         let _ = message;
                     }
-                }
             }
             "chmod" if paths.len() >= 2 => {
                 let mode = paths[0].clone();

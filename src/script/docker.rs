@@ -545,8 +545,8 @@ fn split_value(v: &Value, sep: char) -> Option<(Value, Value)> {
     let mut left = Value::default();
     let mut parts = v.parts.iter();
     for p in parts.by_ref() {
-        if let Part::Lit(s) = p {
-            if let Some((a, b)) = s.split_once(sep) {
+        if let Part::Lit(s) = p
+            && let Some((a, b)) = s.split_once(sep) {
                 if !a.is_empty() {
                     left.parts.push(Part::Lit(a.to_string()));
                 }
@@ -557,7 +557,6 @@ fn split_value(v: &Value, sep: char) -> Option<(Value, Value)> {
                 right.parts.extend(parts.cloned());
                 return Some((left, right));
             }
-        }
         left.parts.push(p.clone());
     }
     None
