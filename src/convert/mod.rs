@@ -526,10 +526,10 @@ impl Converter<'_> {
             for step in &piece.post {
                 let line = match step {
                     PostStep::Chmod { mode, rel } => {
-                        format!("RUN chmod {mode} {}", join_abs(&piece.source, rel))
+                        format!("RUN chmod {mode} {}", join_abs(&piece.root, rel))
                     }
                     PostStep::Strip { rel } => {
-                        format!("RUN strip {}", join_abs(&piece.source, rel))
+                        format!("RUN strip {}", join_abs(&piece.root, rel))
                     }
                 };
                 let lines = post.entry(piece.container).or_default();
@@ -1047,9 +1047,7 @@ impl Converter<'_> {
                     continue;
                 }
                 for l in matches {
-                    let layer = &host.layers[l];
-                    self.piece(&mut plan, host, l, "", &dest, false, instr);
-                    let _ = layer;
+                    self.piece(&mut plan, host, l, "", &dest, false);
                 }
                 if glob_matches_checkout(self.dir, &path) {
                     plan.kept.push(word.text.clone());
@@ -1062,7 +1060,7 @@ impl Converter<'_> {
                 Resolution::Checkout | Resolution::Missing => plan.kept.push(word.text.clone()),
                 Resolution::Layer { layer, rel } => {
                     plan.kept_unchanged = false;
-                    self.piece(&mut plan, host, layer, &rel, &dest, false, instr);
+                    self.piece(&mut plan, host, layer, &rel, &dest, false);
                 }
                 Resolution::Mixed { checkout, layers } => {
                     if checkout {
@@ -1083,7 +1081,7 @@ impl Converter<'_> {
                         plan.kept_unchanged = false;
                     }
                     for (layer, rel) in layers {
-                        self.piece(&mut plan, host, layer, &rel, &dest, true, instr);
+                        self.piece(&mut plan, host, layer, &rel, &dest, true);
                     }
                 }
             }
@@ -1094,9 +1092,9 @@ impl Converter<'_> {
         Some(plan)
     }
 
-    /// Adds the hand-off of `layer` (at `rel` below the queried source, or
-    /// the part `rel` inside it) to `plan`.
-    #[allow(clippy::too_many_arguments)]
+    /// Adds the hand-off of `layer` to `plan`: with `below`, the layer sits
+    /// at `rel` under a directory source and lands at `dest/rel`; without,
+    /// the source is the part `rel` inside the layer.
     fn piece(
         &mut self,
         plan: &mut CopyPlan,
@@ -1105,58 +1103,41 @@ impl Converter<'_> {
         rel: &str,
         dest: &str,
         below: bool,
-        instr: &Instruction,
     ) {
         let l = &host.layers[layer];
-        let container = match &l.origin {
+        let (c, root) = match &l.origin {
             Origin::Container { container, path } => (*container, path.clone()),
             Origin::Checkout(original) => {
                 // A checkout file moved on the host: copy it from its original place.
-                let source = if below {
+                plan.kept_unchanged = false;
+                plan.kept.push(if below {
                     original.clone()
                 } else {
                     join(original, rel)
-                };
-                plan.kept_unchanged = false;
-                plan.kept.push(source);
+                });
                 return;
             }
         };
-        let (c, root) = container;
         let (source, dest_path) = if below {
-            // The layer sits `rel` below a directory source: it lands at dest/rel.
             (root.clone(), join_dest(dest, rel))
         } else {
             (join_abs(&root, rel), dest.to_string())
         };
-        let host_path = if below {
-            join(&plan_base(&l.host, rel), "")
-        } else {
-            join(&l.host, rel)
-        };
-        let host_name = basename(&host_path).to_string();
-        let container_name = basename(&source).to_string();
+        // Only a whole artifact renamed on the host can land under another
+        // name; a directory lands as its contents either way.
+        let renamed = basename(&l.host) != basename(&source);
         let known_dir = l.kind == Kind::Dir || l.merged;
-        let needs_staging = rel.is_empty() && !below && host_name != container_name && !known_dir;
-        let _ = instr;
+        let needs_staging = rel.is_empty() && !below && renamed && !known_dir;
         plan.pieces.push(Piece {
             container: c,
             source,
+            root,
             dest: dest_path,
             host_path: l.host.clone(),
             needs_staging,
-            post: if rel.is_empty() {
-                l.post.clone()
-            } else {
-                Vec::new()
-            },
+            post: l.post.clone(),
         });
     }
-}
-
-/// The host directory of a layer found `rel` below a queried path.
-fn plan_base(layer_host: &str, _rel: &str) -> String {
-    layer_host.to_string()
 }
 
 /// A command as an image records it: exec form or shell form.
@@ -1241,6 +1222,9 @@ struct Piece {
     container: usize,
     /// Absolute path in the producer.
     source: String,
+    /// The artifact's root in the producer, which post-processing paths are
+    /// relative to.
+    root: String,
     /// Destination in the runtime stage.
     dest: String,
     /// Where the host had it.
