@@ -72,31 +72,60 @@ fn convert_cases_match_expected() {
     );
     let mut failures = Vec::new();
     for case in cases {
-        let conversion = convert_case(&case);
+        let conversions = convert_case(&case);
         let expected_dir = case.join("expected");
-        let got_report = report(&conversion);
-        let got_output = conversion.output.clone();
+        // One report for all outputs; the first output is `Dockerfile`, the
+        // n-th (for several runtime images) `Dockerfile.n`.
+        let got_report: String = conversions
+            .iter()
+            .map(report)
+            .collect::<Vec<_>>()
+            .join("---\n");
+        let outputs: Vec<(String, Option<String>)> = conversions
+            .iter()
+            .enumerate()
+            .map(|(n, c)| {
+                (
+                    if n == 0 {
+                        "Dockerfile".to_string()
+                    } else {
+                        format!("Dockerfile.{}", n + 1)
+                    },
+                    c.output.clone(),
+                )
+            })
+            .collect();
         if bless {
             std::fs::create_dir_all(&expected_dir).unwrap();
             std::fs::write(expected_dir.join("report.txt"), &got_report).unwrap();
-            match &got_output {
-                Some(o) => std::fs::write(expected_dir.join("Dockerfile"), o).unwrap(),
-                None => {
-                    let _ = std::fs::remove_file(expected_dir.join("Dockerfile"));
+            for (name, output) in &outputs {
+                match output {
+                    Some(o) => std::fs::write(expected_dir.join(name), o).unwrap(),
+                    None => {
+                        let _ = std::fs::remove_file(expected_dir.join(name));
+                    }
                 }
             }
             continue;
         }
         let want_report =
             std::fs::read_to_string(expected_dir.join("report.txt")).unwrap_or_default();
-        let want_output = std::fs::read_to_string(expected_dir.join("Dockerfile")).ok();
-        if want_report != got_report || want_output != got_output {
+        if want_report != got_report {
             failures.push(format!(
-                "{}:\n--- expected report\n{want_report}--- actual report\n{got_report}--- expected Dockerfile\n{}\n--- actual Dockerfile\n{}",
-                case.display(),
-                want_output.unwrap_or_default(),
-                got_output.unwrap_or_default()
+                "{}:\n--- expected report\n{want_report}--- actual report\n{got_report}",
+                case.display()
             ));
+        }
+        for (name, got) in &outputs {
+            let want = std::fs::read_to_string(expected_dir.join(name)).ok();
+            if &want != got {
+                failures.push(format!(
+                    "{}/{name}:\n--- expected\n{}\n--- actual\n{}",
+                    case.display(),
+                    want.unwrap_or_default(),
+                    got.clone().unwrap_or_default()
+                ));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

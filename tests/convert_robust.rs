@@ -121,9 +121,10 @@ fn mutated_setups_never_panic() {
             for name in ["build.sh", "Dockerfile", "Dockerfile.build"] {
                 let path = dir.join(name);
                 if let Ok(text) = std::fs::read_to_string(&path)
-                    && rng.below(2) == 0 {
-                        std::fs::write(&path, mutate(&text, &mut rng)).unwrap();
-                    }
+                    && rng.below(2) == 0
+                {
+                    std::fs::write(&path, mutate(&text, &mut rng)).unwrap();
+                }
             }
             let script = std::fs::read_to_string(dir.join("build.sh")).unwrap_or_default();
             let result = std::panic::catch_unwind(|| {

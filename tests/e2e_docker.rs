@@ -146,17 +146,16 @@ fn differences(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Ve
 fn check_case(case: &Path) -> Result<(), String> {
     let name = case.file_name().unwrap().to_string_lossy().into_owned();
     let input = case.join("input");
-    let conversion = convert_case(case);
-    let (Some(output), Some(dockerfile), Some(context), Some(tag)) = (
-        &conversion.output,
-        &conversion.dockerfile,
-        &conversion.context,
-        &conversion.target_image,
-    ) else {
-        return Ok(()); // nothing emitted: covered by the golden test
-    };
-    if conversion.status != convert::Status::Converted {
-        return Ok(()); // a partial result is not claimed to be equivalent
+    // Only full conversions are claimed to be equivalent; partial ones and
+    // setups with nothing emitted are covered by the golden test.
+    let targets: Vec<convert::Conversion> = convert_case(case)
+        .into_iter()
+        .filter(|c| {
+            c.status == convert::Status::Converted && c.output.is_some() && c.target_image.is_some()
+        })
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
     }
 
     // The legacy flow, run as-is with the real docker CLI first on PATH.
@@ -195,30 +194,6 @@ fn check_case(case: &Path) -> Result<(), String> {
             String::from_utf8_lossy(&status.stderr)
         ));
     }
-    let legacy_fs = filesystem(tag)?;
-    let legacy_config = runtime_config(tag)?;
-
-    // The converted Dockerfile, built from a fresh copy of the setup.
-    let converted = temp_dir(&format!("{name}-converted"));
-    copy_dir(&input, &converted);
-    std::fs::write(converted.join(dockerfile), output).unwrap();
-    let converted_tag = format!("msmigrate-e2e/{name}:converted");
-    let df = converted.join(dockerfile).display().to_string();
-    let ctx = converted.join(context).display().to_string();
-    let mut args = vec!["build", "-q", "-t", &converted_tag, "-f", &df];
-    let build_args: Vec<String> = conversion
-        .build_args
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    for a in &build_args {
-        args.push("--build-arg");
-        args.push(a);
-    }
-    args.push(&ctx);
-    docker(&args).map_err(|e| format!("{name}: the converted Dockerfile does not build: {e}"))?;
-    let converted_fs = filesystem(&converted_tag)?;
-    let converted_config = runtime_config(&converted_tag)?;
 
     // Paths the case declares as expected to differ (the runtime Dockerfile
     // itself, when the image copies the whole context), which must differ.
@@ -228,25 +203,63 @@ fn check_case(case: &Path) -> Result<(), String> {
         .map(str::to_string)
         .collect();
     let mut diffs = Vec::new();
-    for path in &expected {
-        if legacy_fs.get(path) == converted_fs.get(path) {
-            diffs.push(format!("{path} was expected to differ but does not"));
+    for (n, conversion) in targets.iter().enumerate() {
+        let (Some(output), Some(dockerfile), Some(context), Some(tag)) = (
+            &conversion.output,
+            &conversion.dockerfile,
+            &conversion.context,
+            &conversion.target_image,
+        ) else {
+            continue;
+        };
+        let legacy_fs = filesystem(tag)?;
+        let legacy_config = runtime_config(tag)?;
+
+        // The converted Dockerfile, built from a fresh copy of the setup.
+        let converted = temp_dir(&format!("{name}-converted-{n}"));
+        copy_dir(&input, &converted);
+        std::fs::write(converted.join(dockerfile), output).unwrap();
+        let converted_tag = format!("msmigrate-e2e/{name}-{n}:converted");
+        let df = converted.join(dockerfile).display().to_string();
+        let ctx = converted.join(context).display().to_string();
+        let mut args = vec!["build", "-q", "-t", &converted_tag, "-f", &df];
+        let build_args: Vec<String> = conversion
+            .build_args
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        for a in &build_args {
+            args.push("--build-arg");
+            args.push(a);
+        }
+        args.push(&ctx);
+        docker(&args)
+            .map_err(|e| format!("{name}: the converted Dockerfile does not build: {e}"))?;
+        let converted_fs = filesystem(&converted_tag)?;
+        let converted_config = runtime_config(&converted_tag)?;
+        let _ = std::fs::remove_dir_all(&converted);
+
+        for path in &expected {
+            if legacy_fs.get(path) == converted_fs.get(path) {
+                diffs.push(format!("{tag}: {path} was expected to differ but does not"));
+            }
+        }
+        let keep = |fs: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+            fs.iter()
+                .filter(|(p, _)| !expected.contains(p))
+                .map(|(p, d)| (p.clone(), d.clone()))
+                .collect()
+        };
+        diffs.extend(
+            differences(&keep(&legacy_fs), &keep(&converted_fs))
+                .into_iter()
+                .map(|d| format!("{tag}: {d}")),
+        );
+        if legacy_config != converted_config {
+            diffs.push(format!("{tag}: runtime config:\n    legacy    {legacy_config}\n    converted {converted_config}"));
         }
     }
-    let keep = |fs: &BTreeMap<String, String>| -> BTreeMap<String, String> {
-        fs.iter()
-            .filter(|(p, _)| !expected.contains(p))
-            .map(|(p, d)| (p.clone(), d.clone()))
-            .collect()
-    };
-    diffs.extend(differences(&keep(&legacy_fs), &keep(&converted_fs)));
-    if legacy_config != converted_config {
-        diffs.push(format!(
-            "runtime config:\n    legacy    {legacy_config}\n    converted {converted_config}"
-        ));
-    }
     let _ = std::fs::remove_dir_all(&legacy);
-    let _ = std::fs::remove_dir_all(&converted);
     let _ = std::fs::remove_dir_all(&bin);
     if diffs.is_empty() {
         Ok(())

@@ -173,18 +173,19 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
         if several {
             let _ = writeln!(std::io::stderr(), "== {}", dir.join(script).display());
         }
-        let conversion = convert_one(&args, dir, script, several)?;
-        if matches!(
-            conversion_outcome(&conversion, args.check),
-            Outcome::Findings
-        ) {
-            outcome = Outcome::Findings;
+        for conversion in convert_one(&args, dir, script, several)? {
+            if matches!(
+                conversion_outcome(&conversion, args.check),
+                Outcome::Findings
+            ) {
+                outcome = Outcome::Findings;
+            }
+            reports.push(conversion);
         }
-        reports.push(conversion);
     }
     if args.format == Format::Json {
         let mut stdout = std::io::stdout().lock();
-        if several {
+        if reports.len() != 1 {
             serde_json::to_writer_pretty(&mut stdout, &reports).into_diagnostic()?;
         } else {
             serde_json::to_writer_pretty(&mut stdout, &reports[0]).into_diagnostic()?;
@@ -210,7 +211,7 @@ fn convert_one(
     dir: &Path,
     script: &Path,
     several: bool,
-) -> miette::Result<Conversion> {
+) -> miette::Result<Vec<Conversion>> {
     let script_text = std::fs::read(dir.join(script))
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read {}", dir.join(script).display()))?;
@@ -231,77 +232,84 @@ fn convert_one(
     } else {
         bash::evaluate(&format!("./{script_name}"), &script_text, &files, &options)
     };
-    let mut conversion = convert::convert(
+    let conversions = convert::convert(
         dir,
         &trace,
         &convert::Options {
             stage_name: args.stage_name.clone(),
         },
     );
-
-    if args.write && conversion.status == Status::Converted
-        && let (Some(out), Some(df)) = (&conversion.output, &conversion.dockerfile) {
+    // Several runtime images from one setup: label each output too.
+    let several = several || conversions.len() > 1;
+    let mut done = Vec::new();
+    for mut conversion in conversions {
+        if args.write
+            && conversion.status == Status::Converted
+            && let (Some(out), Some(df)) = (&conversion.output, &conversion.dockerfile)
+        {
             output::write_atomically(&dir.join(df), out.as_bytes())?;
             conversion.files_written.push(df.clone());
         }
-    render_diagnostics(dir, &conversion);
-    let mut stdout = std::io::stdout().lock();
-    match args.format {
-        Format::Json => {}
-        Format::Text => {
-            summarize(&conversion);
-            if let Some(out) = &conversion.output {
-                if args.diff {
-                    let current = conversion
-                        .dockerfile
-                        .as_ref()
-                        .and_then(|d| std::fs::read_to_string(dir.join(d)).ok())
-                        .unwrap_or_default();
-                    let name = conversion.dockerfile.clone().unwrap_or_default();
-                    let diff = similar::TextDiff::from_lines(current.as_str(), out.as_str());
-                    write!(
-                        stdout,
-                        "{}",
-                        diff.unified_diff()
-                            .header(&format!("a/{name}"), &format!("b/{name}"))
-                    )
-                    .into_diagnostic()?;
-                } else if !args.write && !args.check {
-                    if several {
-                        let name = conversion.dockerfile.as_deref().unwrap_or("Dockerfile");
-                        writeln!(stdout, "# msmigrate: {}", dir.join(name).display())
-                            .into_diagnostic()?;
+        render_diagnostics(dir, &conversion);
+        let mut stdout = std::io::stdout().lock();
+        match args.format {
+            Format::Json => {}
+            Format::Text => {
+                summarize(&conversion);
+                if let Some(out) = &conversion.output {
+                    if args.diff {
+                        let current = conversion
+                            .dockerfile
+                            .as_ref()
+                            .and_then(|d| std::fs::read_to_string(dir.join(d)).ok())
+                            .unwrap_or_default();
+                        let name = conversion.dockerfile.clone().unwrap_or_default();
+                        let diff = similar::TextDiff::from_lines(current.as_str(), out.as_str());
+                        write!(
+                            stdout,
+                            "{}",
+                            diff.unified_diff()
+                                .header(&format!("a/{name}"), &format!("b/{name}"))
+                        )
+                        .into_diagnostic()?;
+                    } else if !args.write && !args.check {
+                        if several {
+                            let name = conversion.dockerfile.as_deref().unwrap_or("Dockerfile");
+                            writeln!(stdout, "# msmigrate: {}", dir.join(name).display())
+                                .into_diagnostic()?;
+                        }
+                        write!(stdout, "{out}").into_diagnostic()?;
                     }
-                    write!(stdout, "{out}").into_diagnostic()?;
                 }
             }
         }
-    }
-    if args.write && !conversion.files_written.is_empty() {
-        let c = &conversion;
-        let mut cmd = format!(
-            "docker build -f {}",
-            dir.join(c.dockerfile.as_deref().unwrap_or("Dockerfile"))
-                .display()
-        );
-        for (k, v) in &c.build_args {
-            cmd.push_str(&format!(" --build-arg {k}={v}"));
+        if args.write && !conversion.files_written.is_empty() {
+            let c = &conversion;
+            let mut cmd = format!(
+                "docker build -f {}",
+                dir.join(c.dockerfile.as_deref().unwrap_or("Dockerfile"))
+                    .display()
+            );
+            for (k, v) in &c.build_args {
+                cmd.push_str(&format!(" --build-arg {k}={v}"));
+            }
+            if let Some(t) = &c.target_image {
+                cmd.push_str(&format!(" -t {t}"));
+            }
+            let context = match c.context.as_deref() {
+                None | Some(".") => dir.to_path_buf(),
+                Some(ctx) => dir.join(ctx),
+            };
+            cmd.push_str(&format!(" {}", context.display()));
+            let _ = writeln!(
+                std::io::stderr(),
+                "wrote {}; build with:\n  {cmd}",
+                c.files_written.join(", ")
+            );
         }
-        if let Some(t) = &c.target_image {
-            cmd.push_str(&format!(" -t {t}"));
-        }
-        let context = match c.context.as_deref() {
-            None | Some(".") => dir.to_path_buf(),
-            Some(ctx) => dir.join(ctx),
-        };
-        cmd.push_str(&format!(" {}", context.display()));
-        let _ = writeln!(
-            std::io::stderr(),
-            "wrote {}; build with:\n  {cmd}",
-            c.files_written.join(", ")
-        );
+        done.push(conversion);
     }
-    Ok(conversion)
+    Ok(done)
 }
 
 /// The flow as people read it, on standard error.

@@ -165,8 +165,12 @@ struct Converter<'a> {
     used_names: BTreeSet<String>,
 }
 
-/// Converts the setup in `dir` whose driver evaluated to `trace`.
-pub fn convert(dir: &Path, trace: &Trace, options: &Options) -> Conversion {
+/// Converts the setup in `dir` whose driver evaluated to `trace`: one
+/// [`Conversion`] per runtime image the script builds from extracted files
+/// (a builder feeding several runtime images gives several, each a
+/// complete Dockerfile replacing that image's own), or a single one saying
+/// why nothing was converted.
+pub fn convert(dir: &Path, trace: &Trace, options: &Options) -> Vec<Conversion> {
     let flow = Flow::from_trace(trace, dir);
     let mut c = Converter {
         dir,
@@ -175,29 +179,33 @@ pub fn convert(dir: &Path, trace: &Trace, options: &Options) -> Conversion {
         diagnostics: Vec::new(),
         used_names: BTreeSet::new(),
     };
-    let result = c.run(options);
-    let mut conversion = result.unwrap_or_else(|status| Conversion {
-        status,
-        output: None,
-        dockerfile: None,
-        context: None,
-        target_image: None,
-        build_args: BTreeMap::new(),
-        stages: Vec::new(),
-        artifacts: Vec::new(),
-        diagnostics: Vec::new(),
-        files_written: Vec::new(),
-    });
-    conversion.diagnostics = std::mem::take(&mut c.diagnostics);
-    if conversion.status == Status::Converted
-        && conversion
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
-    {
-        conversion.status = Status::Partial;
-    }
-    conversion
+    c.run(options)
+        .into_iter()
+        .map(|(result, diagnostics)| {
+            let mut conversion = result.unwrap_or_else(|status| Conversion {
+                status,
+                output: None,
+                dockerfile: None,
+                context: None,
+                target_image: None,
+                build_args: BTreeMap::new(),
+                stages: Vec::new(),
+                artifacts: Vec::new(),
+                diagnostics: Vec::new(),
+                files_written: Vec::new(),
+            });
+            conversion.diagnostics = diagnostics;
+            if conversion.status == Status::Converted
+                && conversion
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.severity == Severity::Error)
+            {
+                conversion.status = Status::Partial;
+            }
+            conversion
+        })
+        .collect()
 }
 
 /// 1-based line and column of byte `at` in `text`.
@@ -332,7 +340,44 @@ impl Converter<'_> {
         name
     }
 
-    fn run(&mut self, options: &Options) -> Result<Conversion, Status> {
+    /// Each runtime's result with its diagnostics; the flow's own
+    /// diagnostics go with the first.
+    fn run(&mut self, options: &Options) -> Vec<(Result<Conversion, Status>, Vec<Diagnostic>)> {
+        let runtimes = match self.runtimes() {
+            Ok(r) => r,
+            Err(status) => return vec![(Err(status), std::mem::take(&mut self.diagnostics))],
+        };
+        let mut results = Vec::new();
+        let mut written = BTreeSet::new();
+        for runtime in runtimes {
+            let dockerfile = self.flow.builds[runtime].dockerfile.clone();
+            if !written.insert(dockerfile.clone()) {
+                let at = self.flow.builds[runtime].at;
+                self.script_diag(
+                    Severity::Warning,
+                    "shared-runtime-dockerfile",
+                    format!("this build also reads extracted files with `{dockerfile}`; only its first build is converted"),
+                    at,
+                    Some("give each runtime image its own Dockerfile".to_string()),
+                );
+                continue;
+            }
+            // Each output is a file of its own: stage names start afresh.
+            self.used_names.clear();
+            let result = self.convert_runtime(runtime, options);
+            results.push((result, std::mem::take(&mut self.diagnostics)));
+        }
+        if let Some((_, first)) = results.first_mut() {
+            // Warnings about later builds were recorded after the first's.
+            let late = std::mem::take(&mut self.diagnostics);
+            first.extend(late);
+        }
+        results
+    }
+
+    /// The runtime builds to convert: builds not used as a container's
+    /// image whose host snapshot holds extracted files.
+    fn runtimes(&mut self) -> Result<Vec<usize>, Status> {
         for p in std::mem::take(&mut self.flow.problems) {
             self.script_diag(Severity::Error, "unresolved", p.message, p.at, p.help);
         }
@@ -393,18 +438,8 @@ impl Converter<'_> {
             );
             return Err(Status::Unsupported);
         };
-        for &other in &runtimes[1..] {
-            let at = self.flow.builds[other].at;
-            self.script_diag(
-                Severity::Warning,
-                "more-runtimes",
-                "this build also reads extracted files; only the first runtime build is converted in this version"
-                    .to_string(),
-                at,
-                None,
-            );
-        }
-        self.convert_runtime(runtime, options)
+        let _ = runtime;
+        Ok(runtimes)
     }
 
     fn convert_runtime(&mut self, runtime: usize, options: &Options) -> Result<Conversion, Status> {

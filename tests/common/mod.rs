@@ -8,7 +8,7 @@ use msmigrate::script::make;
 
 /// Converts `<case>/input` with the options in `<case>/options`
 /// (`stage-name=NAME` and `arg=VALUE` lines), as the CLI would.
-pub fn convert_case(case: &Path) -> Conversion {
+pub fn convert_case(case: &Path) -> Vec<Conversion> {
     let input = case.join("input");
     let mut options = convert::Options::default();
     let mut bash_options = bash::Options::default();
