@@ -428,7 +428,7 @@ impl Converter<'_> {
             );
             return Err(Status::NothingToConvert);
         }
-        let Some(&runtime) = runtimes.first() else {
+        if runtimes.is_empty() {
             self.script_diag(
                 Severity::Error,
                 "no-runtime-build",
@@ -437,8 +437,7 @@ impl Converter<'_> {
                 Some("msmigrate converts setups whose runtime image is built from the extracted files".to_string()),
             );
             return Err(Status::Unsupported);
-        };
-        let _ = runtime;
+        }
         Ok(runtimes)
     }
 

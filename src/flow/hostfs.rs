@@ -372,10 +372,11 @@ impl HostFs {
     ) -> Result<(), String> {
         for layer in self.layers.iter_mut().rev() {
             if let Some(rel) = under(path, &layer.host)
-                && (!layer.merged || !rel.is_empty()) {
-                    layer.post.push(make(rel.to_string()));
-                    return Ok(());
-                }
+                && (!layer.merged || !rel.is_empty())
+            {
+                layer.post.push(make(rel.to_string()));
+                return Ok(());
+            }
         }
         Err(format!("`{path}` is not a build artifact"))
     }

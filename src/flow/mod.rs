@@ -130,7 +130,7 @@ impl Flow {
                 continue;
             }
             let Some(call) = docker::recognize(cmd) else {
-                flow.host_command(&mut host, cmd, step, trace);
+                flow.host_command(&mut host, cmd, step);
                 continue;
             };
             match call {
@@ -236,14 +236,15 @@ impl Flow {
                             continue;
                         };
                         if flow.containers[c].run.is_none()
-                            && let Some(spec) = flow.containers[c].created.clone() {
-                                let before = flow.transfers.len();
-                                flow.run_outputs(&mut host, cmd, &spec, c, step, trace);
-                                if flow.transfers.len() > before {
-                                    flow.extractions += 1;
-                                }
-                                flow.containers[c].run = Some(spec);
+                            && let Some(spec) = flow.containers[c].created.clone()
+                        {
+                            let before = flow.transfers.len();
+                            flow.run_outputs(&mut host, cmd, &spec, c, step, trace);
+                            if flow.transfers.len() > before {
+                                flow.extractions += 1;
                             }
+                            flow.containers[c].run = Some(spec);
+                        }
                     }
                 }
                 DockerCall::Tag { source, target } => {
@@ -309,9 +310,10 @@ impl Flow {
         at: Location,
     ) -> Option<usize> {
         if let [Part::Output(step)] = value.parts.as_slice()
-            && let Some(&c) = by_step.get(step) {
-                return Some(c);
-            }
+            && let Some(&c) = by_step.get(step)
+        {
+            return Some(c);
+        }
         if let Some(&c) = names.get(&text(value)) {
             return Some(c);
         }
@@ -433,26 +435,26 @@ impl Flow {
                     .map(String::as_str)
                     .collect::<Vec<_>>()
                     .as_slice(),
-            )
-                && let Some(h) = resolve_host(&cwd, &file) {
-                    if let Err(message) = host.copy_out(index, path, &h, step) {
-                        self.problems.push(Problem {
-                            message,
-                            at: cmd.at,
-                            help: None,
-                        });
-                    } else {
-                        // The shell creates the file: mode 0666 less the
-                        // umask (022 assumed), whatever the container had.
-                        let _ = host.post_step(&h, |rel| PostStep::Chmod {
-                            mode: "644".to_string(),
-                            rel,
-                        });
-                        self.transfers
-                            .push((index, hostfs::container_path(path), h, step));
-                        reads_only = true;
-                    }
+            ) && let Some(h) = resolve_host(&cwd, &file)
+            {
+                if let Err(message) = host.copy_out(index, path, &h, step) {
+                    self.problems.push(Problem {
+                        message,
+                        at: cmd.at,
+                        help: None,
+                    });
+                } else {
+                    // The shell creates the file: mode 0666 less the
+                    // umask (022 assumed), whatever the container had.
+                    let _ = host.post_step(&h, |rel| PostStep::Chmod {
+                        mode: "644".to_string(),
+                        rel,
+                    });
+                    self.transfers
+                        .push((index, hostfs::container_path(path), h, step));
+                    reads_only = true;
                 }
+            }
         }
         if let Some((pipe, 0)) = cmd.pipeline {
             // `docker run img tar -c -C DIR . | tar -x -C DEST`.
@@ -464,19 +466,20 @@ impl Flow {
                 let next_words: Vec<String> =
                     next.argv.iter().filter_map(|a| a.value.as_lit()).collect();
                 if let Some(dest) = tar_extract_dir(&next_words)
-                    && let Some(h) = resolve_host(&cwd_of(next), &dest) {
-                        host.merge_container_dir(index, &dir, &h, step);
-                        self.transfers
-                            .push((index, hostfs::container_path(&dir), h, step));
-                        reads_only = true;
-                    }
+                    && let Some(h) = resolve_host(&cwd_of(next), &dest)
+                {
+                    host.merge_container_dir(index, &dir, &h, step);
+                    self.transfers
+                        .push((index, hostfs::container_path(&dir), h, step));
+                    reads_only = true;
+                }
             }
         }
         reads_only
     }
 
     /// Host commands that change what the runtime build will see.
-    fn host_command(&mut self, host: &mut HostFs, cmd: &Command, step: usize, trace: &Trace) {
+    fn host_command(&mut self, host: &mut HostFs, cmd: &Command, step: usize) {
         let words: Vec<String> = cmd.argv.iter().map(|a| text(&a.value)).collect();
         let Some(name) = words
             .first()
@@ -493,7 +496,6 @@ impl Flow {
             .partition(|w| w.starts_with('-') && w.len() > 1);
         let has = |c: char| opts.iter().any(|o| !o.starts_with("--") && o.contains(c));
         let resolve = |p: &str| resolve_host(&cwd, p);
-        let _ = trace;
         match name.as_str() {
             "mkdir" => {
                 for p in paths.iter().filter_map(|p| resolve(p)) {
@@ -506,11 +508,11 @@ impl Flow {
                 }
             }
             "mv" | "cp" if paths.len() == 2 => {
-                if let (Some(a), Some(b)) = (resolve(paths[0]), resolve(paths[1]))
-                    && let Err(message) = host.move_path(&a, &b, name == "cp", step) {
-                        // Moving something the script did not produce is not our concern.
-                        let _ = message;
-                    }
+                if let (Some(a), Some(b)) = (resolve(paths[0]), resolve(paths[1])) {
+                    // Moving something the script did not produce (or that
+                    // does not exist) does not concern the hand-off.
+                    let _ = host.move_path(&a, &b, name == "cp", step);
+                }
             }
             "chmod" if paths.len() >= 2 => {
                 let mode = paths[0].clone();
