@@ -211,9 +211,10 @@ fn is_comment(line: &str) -> bool {
 fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     let body = line.trim_end_matches([' ', '\t']);
     if let Some(before) = body.strip_suffix(escape)
-        && !before.ends_with(escape) {
-            return (before, false);
-        }
+        && !before.ends_with(escape)
+    {
+        return (before, false);
+    }
     (line, true)
 }
 

@@ -2811,9 +2811,10 @@ impl<'f> Eval<'f> {
         };
         for name in &written {
             if self.sh.globals.contains_key(name)
-                && let Some(var) = Rc::make_mut(&mut self.sh.globals).get_mut(name) {
-                    merge(globals.get(name), var, name);
-                }
+                && let Some(var) = Rc::make_mut(&mut self.sh.globals).get_mut(name)
+            {
+                merge(globals.get(name), var, name);
+            }
             if locals.len() == self.sh.locals.len() {
                 for (old, new) in locals.iter().zip(self.sh.locals.iter_mut()) {
                     if let Some(var) = new.get_mut(name) {

@@ -546,17 +546,18 @@ fn split_value(v: &Value, sep: char) -> Option<(Value, Value)> {
     let mut parts = v.parts.iter();
     for p in parts.by_ref() {
         if let Part::Lit(s) = p
-            && let Some((a, b)) = s.split_once(sep) {
-                if !a.is_empty() {
-                    left.parts.push(Part::Lit(a.to_string()));
-                }
-                let mut right = Value::default();
-                if !b.is_empty() {
-                    right.parts.push(Part::Lit(b.to_string()));
-                }
-                right.parts.extend(parts.cloned());
-                return Some((left, right));
+            && let Some((a, b)) = s.split_once(sep)
+        {
+            if !a.is_empty() {
+                left.parts.push(Part::Lit(a.to_string()));
             }
+            let mut right = Value::default();
+            if !b.is_empty() {
+                right.parts.push(Part::Lit(b.to_string()));
+            }
+            right.parts.extend(parts.cloned());
+            return Some((left, right));
+        }
         left.parts.push(p.clone());
     }
     None

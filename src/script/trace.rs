@@ -56,7 +56,9 @@ pub struct Value {
 impl Value {
     /// A fully known value.
     pub fn lit(s: impl Into<String>) -> Value {
-        Value { parts: vec![Part::Lit(s.into())] }
+        Value {
+            parts: vec![Part::Lit(s.into())],
+        }
     }
 
     /// The text when every part is literal.
