@@ -176,8 +176,9 @@ fn check_case(case: &Path) -> Result<(), String> {
         std::env::var("PATH").unwrap_or_default()
     );
     // The driver as its users run it: `bash build.sh`, or `make`.
-    let (program, arg) = if input.join("build.sh").exists() {
-        ("bash", "build.sh")
+    let script = common::driver(case);
+    let (program, arg) = if input.join(&script).exists() {
+        ("bash", script.as_str())
     } else {
         ("make", "-s")
     };

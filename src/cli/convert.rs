@@ -115,6 +115,37 @@ fn drivers_in(dir: &Path) -> miette::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// True when `dir` holds a Dockerfile (`Dockerfile*`, `*.Dockerfile`).
+fn has_dockerfile(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            let name = e.file_name().to_string_lossy().to_lowercase();
+            name.starts_with("dockerfile") || name.ends_with(".dockerfile")
+        })
+}
+
+/// The directory a driver runs from. A script beside the Dockerfiles runs
+/// from its own directory; one kept apart (`scripts/build.sh`) runs from
+/// the nearest ancestor, up to `root`, that holds Dockerfiles, the way
+/// `./scripts/build.sh` is run from a repository's top.
+fn setup_root(root: &Path, script_dir: &Path) -> PathBuf {
+    if has_dockerfile(script_dir) {
+        return script_dir.to_path_buf();
+    }
+    let mut dir = script_dir;
+    while dir != root {
+        let Some(parent) = dir.parent() else { break };
+        if has_dockerfile(parent) {
+            return parent.to_path_buf();
+        }
+        dir = parent;
+    }
+    script_dir.to_path_buf()
+}
+
 /// Every setup in the tree under `root`: (setup directory, driver relative
 /// to it). A setup is a directory whose driver calls docker.
 fn find_setups(root: &Path) -> miette::Result<Vec<(PathBuf, PathBuf)>> {
@@ -134,7 +165,13 @@ fn find_setups(root: &Path) -> miette::Result<Vec<(PathBuf, PathBuf)>> {
             .wrap_err_with(|| format!("cannot read {}", root.display()))?;
         if entry.file_type().is_dir() {
             for driver in drivers_in(entry.path())? {
-                setups.push((entry.path().to_path_buf(), driver));
+                let setup = setup_root(root, entry.path());
+                let script = entry
+                    .path()
+                    .strip_prefix(&setup)
+                    .unwrap_or(Path::new(""))
+                    .join(&driver);
+                setups.push((setup, script));
             }
         }
     }

@@ -19,12 +19,14 @@ pub fn convert_case(case: &Path) -> Vec<Conversion> {
         match line.split_once('=') {
             Some(("stage-name", v)) => options.stage_name = Some(v.to_string()),
             Some(("arg", v)) => bash_options.args.push(v.to_string()),
+            Some(("script", _)) => {}
             _ => panic!("{}: unknown option line {line:?}", case.display()),
         }
     }
-    let trace = match std::fs::read_to_string(input.join("build.sh")) {
+    let script_path = driver(case);
+    let trace = match std::fs::read_to_string(input.join(&script_path)) {
         Ok(script) => bash::evaluate(
-            "./build.sh",
+            &format!("./{script_path}"),
             &script,
             &DirFiles(input.clone()),
             &bash_options,
@@ -40,4 +42,14 @@ pub fn convert_case(case: &Path) -> Vec<Conversion> {
         }
     };
     convert::convert(&input, &trace, &options)
+}
+
+/// The case's driver script relative to its input: `build.sh`, or the
+/// `script=PATH` line of `<case>/options`.
+pub fn driver(case: &Path) -> String {
+    std::fs::read_to_string(case.join("options"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("script=").map(str::to_string))
+        .unwrap_or_else(|| "build.sh".to_string())
 }
