@@ -236,13 +236,12 @@ impl HostFs {
             container,
             path: src_path.clone(),
         };
+        // `DEST/` that does not exist only works for a directory source, and
+        // the script is assumed to work.
+        let src_is_dir = src_is_dir || (dest_dir_syntax && self.kind(&dest).is_none());
         let kind = if src_is_dir { Kind::Dir } else { Kind::Unknown };
         let (host, merged) = match self.kind(&dest) {
             None => {
-                if dest_dir_syntax && !src_is_dir {
-                    // Docker fails for a file source; only a directory works.
-                    // The script is assumed to work, so the source is a directory.
-                }
                 let parent = dest.rsplit_once('/').map_or("", |(p, _)| p);
                 if self.kind(parent).is_none() {
                     return Err(format!(
@@ -431,4 +430,83 @@ pub fn container_path(path: &str) -> String {
         "/{}",
         normalize(trimmed.trim_start_matches('/')).unwrap_or_default()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A checkout with `existing/` (a directory) and `file.txt`.
+    fn checkout() -> (HostFs, PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "msmigrate-hostfs-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("existing")).unwrap();
+        std::fs::write(dir.join("file.txt"), "x").unwrap();
+        (HostFs::new(&dir), dir)
+    }
+
+    fn layer_at(fs: &HostFs, host: &str) -> Option<(String, bool)> {
+        fs.layers
+            .iter()
+            .find(|l| l.host == host)
+            .map(|l| match &l.origin {
+                Origin::Container { path, .. } => (path.clone(), l.merged),
+                Origin::Checkout(p) => (p.clone(), l.merged),
+            })
+    }
+
+    #[test]
+    fn docker_cp_follows_the_documented_rules() {
+        let (mut fs, dir) = checkout();
+        // Missing destination: created with that name (file or directory contents).
+        fs.copy_out(0, "app/bin/tool", "tool", 1).unwrap();
+        assert_eq!(
+            layer_at(&fs, "tool"),
+            Some(("/app/bin/tool".to_string(), false))
+        );
+        // Existing directory: the source goes inside it, under its own name.
+        fs.copy_out(0, "/app/dist", "existing", 2).unwrap();
+        assert_eq!(
+            layer_at(&fs, "existing/dist"),
+            Some(("/app/dist".to_string(), false))
+        );
+        // A trailing `/.` copies the contents into the existing directory.
+        fs.copy_out(0, "/app/public/.", "existing/", 3).unwrap();
+        assert_eq!(
+            layer_at(&fs, "existing"),
+            Some(("/app/public".to_string(), true))
+        );
+        // Parents are never created.
+        assert!(fs.copy_out(0, "/app/x", "missing/x", 4).is_err());
+        // A directory cannot replace a file.
+        assert!(fs.copy_out(0, "/app/dir/", "file.txt", 5).is_err());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn resolution_tells_checkout_artifact_and_mixed_apart() {
+        let (mut fs, dir) = checkout();
+        fs.copy_out(0, "/out/app", "existing", 1).unwrap();
+        assert_eq!(fs.resolve("file.txt"), Resolution::Checkout);
+        assert_eq!(
+            fs.resolve("existing/app"),
+            Resolution::Layer {
+                layer: 0,
+                rel: String::new()
+            }
+        );
+        assert_eq!(
+            fs.resolve("existing"),
+            Resolution::Mixed {
+                checkout: true,
+                layers: vec![(0, "app".to_string())]
+            }
+        );
+        assert_eq!(fs.resolve("nothing"), Resolution::Missing);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
