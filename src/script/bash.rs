@@ -4517,7 +4517,7 @@ fn basename(p: &str) -> String {
 }
 
 /// Lexically normalised path: `./a/../b/` is `b`, the empty path `.`.
-fn norm_path(p: &str) -> String {
+pub(crate) fn norm_path(p: &str) -> String {
     let absolute = p.starts_with('/');
     let mut out: Vec<&str> = Vec::new();
     for c in Path::new(p).components() {
@@ -4541,7 +4541,8 @@ fn norm_path(p: &str) -> String {
     }
 }
 
-fn join_path(dir: &str, p: &str) -> String {
+/// `p` resolved against the directory `dir`, normalised.
+pub(crate) fn join_path(dir: &str, p: &str) -> String {
     if p.starts_with('/') {
         norm_path(p)
     } else {

@@ -44,9 +44,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
-use std::path::{Component, Path};
 
-use super::bash::{self, Entry, Files};
+use super::bash::{self, Entry, Files, join_path, norm_path};
 use super::trace::{Command, Condition, FileId, Location, Note, Part, Trace, Unknown, Value};
 use crate::dockerfile::Span;
 
@@ -3313,39 +3312,6 @@ fn is_shell_name(name: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Lexically normalised path: `./a/../b/` is `b`, the empty path `.`.
-fn norm_path(p: &str) -> String {
-    let absolute = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for c in Path::new(p).components() {
-        match c {
-            Component::Normal(s) => out.push(s.to_str().unwrap_or("")),
-            Component::ParentDir => match out.last() {
-                Some(&"..") | None if !absolute => out.push(".."),
-                None => {}
-                Some(_) => {
-                    out.pop();
-                }
-            },
-            _ => {}
-        }
-    }
-    let joined = out.join("/");
-    match (absolute, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
-}
-
-fn join_path(base: &str, p: &str) -> String {
-    if p.starts_with('/') {
-        norm_path(p)
-    } else {
-        norm_path(&format!("{base}/{p}"))
-    }
 }
 
 fn file_name(p: &str) -> String {
