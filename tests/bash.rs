@@ -9,6 +9,9 @@
 //! Then robustness: every script of the cases, and thousands of random
 //! mutations of them, must evaluate without panicking and quickly.
 
+mod common;
+
+use common::Rng;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -21,13 +24,7 @@ fn cases_dir() -> PathBuf {
 }
 
 fn case_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
-        .expect("testdata/script exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.join("build.sh").is_file())
-        .collect();
-    dirs.sort();
-    dirs
+    common::case_dirs(&cases_dir(), "build.sh")
 }
 
 fn options_for(dir: &Path) -> Options {
@@ -47,42 +44,15 @@ fn options_for(dir: &Path) -> Options {
 
 #[test]
 fn cases() {
-    let bless = std::env::var_os("MSMIGRATE_BLESS").is_some();
-    let dirs = case_dirs();
-    let mut failures = Vec::new();
-    for dir in &dirs {
+    common::check_golden(&case_dirs(), 40, |dir| {
         let text = std::fs::read_to_string(dir.join("build.sh")).expect("build.sh");
-        let trace = evaluate(
+        dump(&evaluate(
             "./build.sh",
             &text,
-            &DirFiles(dir.clone()),
+            &DirFiles(dir.to_path_buf()),
             &options_for(dir),
-        );
-        let got = dump(&trace);
-        let expected_path = dir.join("expected.txt");
-        if bless {
-            std::fs::write(&expected_path, &got).expect("write expected.txt");
-            continue;
-        }
-        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-        if got != expected {
-            failures.push(format!(
-                "== {}\n-- expected\n{expected}-- got\n{got}",
-                dir.display()
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} case(s) differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert!(
-        dirs.len() >= 40,
-        "expected at least 40 cases, found {}",
-        dirs.len()
-    );
+        ))
+    });
 }
 
 #[test]
@@ -144,22 +114,6 @@ fn unknowns_carry_reason_and_location() {
         other => panic!("unexpected {other:?}"),
     }
     assert_eq!(&script[tag.at.span.start..tag.at.span.end], "\"app:$1\"");
-}
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {

@@ -5,23 +5,12 @@
 
 use std::path::Path;
 
+mod common;
+
+use common::Rng;
+
 use msmigrate::convert;
 use msmigrate::script::bash::{self, DirFiles};
-
-/// xorshift64: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const TOKENS: &[&str] = &[
     "docker cp x:/ .",

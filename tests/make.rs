@@ -11,6 +11,9 @@
 //! Then robustness: thousands of random mutations of the case Makefiles
 //! must evaluate without panicking and quickly.
 
+mod common;
+
+use common::Rng;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -24,13 +27,7 @@ fn cases_dir() -> PathBuf {
 }
 
 fn case_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
-        .expect("testdata/make exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.join("Makefile").is_file())
-        .collect();
-    dirs.sort();
-    dirs
+    common::case_dirs(&cases_dir(), "Makefile")
 }
 
 fn pairs(path: &Path) -> BTreeMap<String, String> {
@@ -57,37 +54,15 @@ fn options_for(dir: &Path) -> MakeOptions {
 
 #[test]
 fn cases() {
-    let bless = std::env::var_os("MSMIGRATE_BLESS").is_some();
-    let dirs = case_dirs();
-    let mut failures = Vec::new();
-    for dir in &dirs {
+    common::check_golden(&case_dirs(), 20, |dir| {
         let text = std::fs::read_to_string(dir.join("Makefile")).expect("Makefile");
-        let trace = evaluate("Makefile", &text, &DirFiles(dir.clone()), &options_for(dir));
-        let got = dump(&trace);
-        let expected_path = dir.join("expected.txt");
-        if bless {
-            std::fs::write(&expected_path, &got).expect("write expected.txt");
-            continue;
-        }
-        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-        if got != expected {
-            failures.push(format!(
-                "== {}\n-- expected\n{expected}-- got\n{got}",
-                dir.display()
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} case(s) differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert!(
-        dirs.len() >= 20,
-        "expected at least 20 cases, found {}",
-        dirs.len()
-    );
+        dump(&evaluate(
+            "Makefile",
+            &text,
+            &DirFiles(dir.to_path_buf()),
+            &options_for(dir),
+        ))
+    });
 }
 
 fn argv(trace: &msmigrate::script::Trace, i: usize) -> Vec<String> {
@@ -226,22 +201,6 @@ fn included_files_are_listed() {
     let trace = evaluate("Makefile", makefile, &fs, &MakeOptions::default());
     assert_eq!(trace.files[1].0, "mk/vars.mk");
     assert_eq!(argv(&trace, 0)[3], "from/include");
-}
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 fn mutate(rng: &mut Rng, input: &[u8], corpus: &[(PathBuf, String)]) -> Vec<u8> {

@@ -3,6 +3,9 @@
 //! exactly as BuildKit's `shell.Lex` does, plus robustness checks that huge,
 //! deeply nested and random inputs finish quickly and never panic.
 
+mod common;
+
+use common::Rng;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -287,18 +290,6 @@ fn runaway_replacements_are_stopped() {
     let growing = format!("{}z{}", "${b/x/".repeat(DEPTH), "}".repeat(DEPTH));
     let out = timed("growing", || lexer.process_word(&growing, &env).unwrap());
     assert_eq!(out, format!("z{}", "y".repeat(DEPTH)));
-}
-
-/// A small deterministic generator (xorshift), to avoid a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 #[test]

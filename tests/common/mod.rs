@@ -1,6 +1,9 @@
-//! What the convert tests share: running a `testdata/convert/<case>`.
+//! What the integration tests share: golden-file loops over case folders,
+//! a deterministic random generator for mutation tests, and running a
+//! `testdata/convert/<case>`. Each test crate uses part of it.
+#![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use msmigrate::convert::{self, Conversion};
 use msmigrate::script::bash::{self, DirFiles};
@@ -52,4 +55,68 @@ pub fn driver(case: &Path) -> String {
         .lines()
         .find_map(|l| l.strip_prefix("script=").map(str::to_string))
         .unwrap_or_else(|| "build.sh".to_string())
+}
+
+/// The case folders under `root` that hold a file named `marker`, sorted.
+pub fn case_dirs(root: &Path, marker: &str) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.join(marker).is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Compares `render(case)` with each case's `expected.txt`, or rewrites it
+/// when `MSMIGRATE_BLESS` is set; fails listing every difference, and when
+/// there are fewer than `min` cases.
+pub fn check_golden(dirs: &[PathBuf], min: usize, render: impl Fn(&Path) -> String) {
+    let bless = std::env::var_os("MSMIGRATE_BLESS").is_some();
+    let mut failures = Vec::new();
+    for dir in dirs {
+        let got = render(dir);
+        let expected_path = dir.join("expected.txt");
+        if bless {
+            std::fs::write(&expected_path, &got).expect("write expected.txt");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        if got != expected {
+            failures.push(format!(
+                "== {}\n-- expected\n{expected}-- got\n{got}",
+                dir.display()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        dirs.len() >= min,
+        "expected at least {min} cases, found {}",
+        dirs.len()
+    );
+}
+
+/// A small deterministic generator (xorshift64*), to avoid a dependency.
+/// The seed must not be 0.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
 }
