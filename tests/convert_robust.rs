@@ -75,19 +75,6 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
     lines.join("\n")
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn mutated_setups_never_panic() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/convert");
@@ -106,7 +93,7 @@ fn mutated_setups_never_panic() {
                 case.file_name().unwrap().to_string_lossy()
             ));
             let _ = std::fs::remove_dir_all(&dir);
-            copy_tree(&case.join("input"), &dir);
+            common::copy_tree(&case.join("input"), &dir);
             for name in ["build.sh", "Dockerfile", "Dockerfile.build"] {
                 let path = dir.join(name);
                 if let Ok(text) = std::fs::read_to_string(&path)

@@ -47,19 +47,6 @@ fn engine_ready() -> Result<(), String> {
     Ok(())
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("msmigrate-e2e-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -160,7 +147,7 @@ fn check_case(case: &Path) -> Result<(), String> {
 
     // The legacy flow, run as-is with the real docker CLI first on PATH.
     let legacy = temp_dir(&format!("{name}-legacy"));
-    copy_dir(&input, &legacy);
+    common::copy_tree(&input, &legacy);
     let bin = temp_dir(&format!("{name}-bin"));
     std::os::unix::fs::symlink(docker_bin(), bin.join("docker")).unwrap();
     // Scripts written for a workstation call `sudo docker`; as root it only runs the command.
@@ -218,7 +205,7 @@ fn check_case(case: &Path) -> Result<(), String> {
 
         // The converted Dockerfile, built from a fresh copy of the setup.
         let converted = temp_dir(&format!("{name}-converted-{n}"));
-        copy_dir(&input, &converted);
+        common::copy_tree(&input, &converted);
         std::fs::write(converted.join(dockerfile), output).unwrap();
         let converted_tag = format!("msmigrate-e2e/{name}-{n}:converted");
         let df = converted.join(dockerfile).display().to_string();
