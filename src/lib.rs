@@ -4,4 +4,5 @@
 pub mod convert;
 pub mod dockerfile;
 pub mod flow;
+pub mod lint;
 pub mod script;

@@ -1,0 +1,205 @@
+//! What a lint run produces: findings with spans, labels and fixes, the
+//! metadata of the rules that ran, and the per-file grouping every reporter
+//! reads. Reporters never look anywhere else, so all formats agree.
+
+use serde::Serialize;
+
+use crate::dockerfile::Span;
+
+/// How serious a finding is. Ordered from most to least severe, so
+/// `severity <= threshold` means "at or above the failure threshold".
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Breaks the build or the image.
+    Error,
+    /// Bloat or a likely mistake.
+    Warning,
+    /// Worth knowing; often a size or hygiene improvement.
+    Info,
+    /// Style and consistency.
+    Style,
+}
+
+impl Severity {
+    /// The lower-case name used in every format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Style => "style",
+        }
+    }
+}
+
+/// What kind of problem a rule is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// Things in the final image that it does not need.
+    Bloat,
+    /// Builder-pattern leftovers and multi-stage migration mistakes.
+    Migration,
+    /// Stage-graph and instruction mistakes.
+    Correctness,
+    /// Secrets, root, unpinned sources.
+    Security,
+}
+
+impl Category {
+    /// The lower-case name used in every format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Bloat => "bloat",
+            Category::Migration => "migration",
+            Category::Correctness => "correctness",
+            Category::Security => "security",
+        }
+    }
+}
+
+/// A 1-based line and column. Columns count Unicode scalar values (not
+/// bytes, not UTF-16 units), so SARIF output declares `unicodeCodePoints`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+pub struct Position {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// A located range: the byte span and its start and end positions. `end` is
+/// exclusive: the column just past the last character, as SARIF and
+/// reviewdog expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct Range {
+    /// Bytes in the linted file's source.
+    pub span: Span,
+    /// Where the range starts.
+    pub start: Position,
+    /// Where the range ends (exclusive).
+    pub end: Position,
+}
+
+impl Range {
+    /// Locates `span` in `source`.
+    pub fn locate(source: &str, span: Span) -> Range {
+        Range {
+            span,
+            start: position_of(source, span.start),
+            end: position_of(source, span.end),
+        }
+    }
+}
+
+/// The line and column of byte `offset` (clamped to the source and to a
+/// character boundary).
+pub fn position_of(source: &str, offset: usize) -> Position {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = source[line_start..offset].chars().count() + 1;
+    Position { line, column }
+}
+
+/// A secondary location that explains a finding ("the builder stage is
+/// here", "installed here").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    /// Where.
+    pub range: Range,
+    /// What this place has to do with the finding.
+    pub message: String,
+}
+
+/// One replacement of source text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    /// The text replaced (empty span: an insertion).
+    pub range: Range,
+    /// The new text.
+    pub replacement: String,
+}
+
+/// A safe, mechanical fix: applying all edits (they never overlap) gives a
+/// Dockerfile without this finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// One line saying what the fix does.
+    pub description: String,
+    /// The edits, in source order.
+    pub edits: Vec<Edit>,
+}
+
+/// One problem found in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule id, `MS###`.
+    pub rule: String,
+    /// The rule's kebab-case name.
+    pub name: String,
+    /// Severity after configuration overrides.
+    pub severity: Severity,
+    /// The rule's category.
+    pub category: Category,
+    /// The rendered message.
+    pub message: String,
+    /// The primary location.
+    pub range: Range,
+    /// Secondary locations.
+    pub labels: Vec<Label>,
+    /// How to fix it, in words (from the rule's docs, possibly specialised).
+    pub help: Option<String>,
+    /// A mechanical fix, when one is safe.
+    pub fix: Option<Fix>,
+}
+
+/// The documentation of a rule, as reporters need it (SARIF `rules[]`, the
+/// markdown table, `msmigrate rule`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleMeta {
+    /// `MS###`.
+    pub id: String,
+    /// Kebab-case name of the bad pattern.
+    pub name: String,
+    /// Default severity.
+    pub severity: Severity,
+    /// Category.
+    pub category: Category,
+    /// One sentence: what the rule flags.
+    pub summary: String,
+    /// Why it matters.
+    pub why: String,
+    /// How to fix it.
+    pub fix: String,
+    /// Where the rule is documented for people (the README's rule table).
+    pub help_uri: String,
+}
+
+/// The findings of one file, with the text they point into.
+#[derive(Debug, Clone)]
+pub struct LintedFile {
+    /// The path as the user gave it or as the walk found it (relative to the
+    /// current directory when possible, `/` separators).
+    pub path: String,
+    /// The file's text (lossily decoded).
+    pub source: String,
+    /// Findings sorted by position, then rule.
+    pub findings: Vec<Finding>,
+}
+
+/// Everything a reporter needs.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The files linted, in the order given or walked (sorted).
+    pub files: Vec<LintedFile>,
+    /// Every rule that was enabled for this run, sorted by id.
+    pub rules: Vec<RuleMeta>,
+}

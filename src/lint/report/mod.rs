@@ -1,0 +1,1 @@
+//! Reporters (placeholder; being written).

@@ -1,0 +1,1 @@
+//! RUN commands parsed as shell (placeholder; being written).
