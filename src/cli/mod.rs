@@ -2,8 +2,10 @@
 //! library calls and printing the result.
 
 mod convert;
+mod lint;
 pub mod output;
 mod parse;
+mod rule;
 
 use clap::{Parser, Subcommand};
 
@@ -38,6 +40,8 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Convert(convert::Args),
+    Lint(lint::Args),
+    Rule(rule::Args),
     Parse(parse::Args),
 }
 
@@ -45,6 +49,8 @@ enum Command {
 pub fn run(cli: Cli) -> miette::Result<Outcome> {
     match cli.command {
         Command::Convert(args) => convert::run(args),
+        Command::Lint(args) => lint::run(args, cli.color),
+        Command::Rule(args) => rule::run(args),
         Command::Parse(args) => parse::run(args),
     }
 }

@@ -26,6 +26,18 @@ pub fn use_color(choice: Color) -> bool {
     }
 }
 
+/// Whether output written to stdout (reports) gets color.
+pub fn use_color_stdout(choice: Color) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
 /// Installs the diagnostic renderer: graphical with spans, colored only when
 /// [`use_color`] says so.
 pub fn init(choice: Color) {

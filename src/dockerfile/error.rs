@@ -94,6 +94,27 @@ fn clip_for_display(source: &str, span: Span) -> (String, Span) {
     (shown, Span::new(start, end))
 }
 
+impl SourceDiagnostic {
+    /// A diagnostic for `message` with `label` at `span` of the named source.
+    pub fn new(
+        name: &str,
+        source: &str,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) -> SourceDiagnostic {
+        let (shown, span) = clip_for_display(source, span);
+        SourceDiagnostic {
+            message: message.into(),
+            src: miette::NamedSource::new(name, shown),
+            span: span.into(),
+            label: label.into(),
+            help,
+        }
+    }
+}
+
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

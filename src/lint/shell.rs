@@ -1,1 +1,0 @@
-//! RUN commands parsed as shell (placeholder; being written).
