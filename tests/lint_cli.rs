@@ -321,10 +321,26 @@ fn pre_commit_hooks_work_with_real_pre_commit() {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let hooks_repo = env!("CARGO_MANIFEST_DIR");
+    // The hooks file, committed alone in a repository of its own, so the
+    // test does not depend on the checkout being a git repository.
+    let hooks = tempdir("hooks");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+        hooks.join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    for args in [
+        &["init", "-q"][..],
+        &["-c", "user.email=t@example.com", "-c", "user.name=t", "add", "."],
+        &["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "hooks"],
+    ] {
+        let o = Command::new("git").args(args).current_dir(&hooks).output().unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let hooks_repo = hooks.display().to_string();
     let try_repo = |hook: &str| {
         pre_commit()
-            .args(["try-repo", hooks_repo, hook, "--all-files"])
+            .args(["try-repo", &hooks_repo, hook, "--all-files"])
             .current_dir(&repo)
             .env("PATH", &path)
             .env("NO_COLOR", "1")
