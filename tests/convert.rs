@@ -39,6 +39,25 @@ fn report(c: &Conversion) -> String {
     for a in &c.artifacts {
         writeln!(out, "artifact: {} {} -> {}", a.from_stage, a.source, a.dest).unwrap();
     }
+    for t in c.targets.iter().filter(|t| t.target.is_some()) {
+        let args: Vec<String> = t
+            .build_args
+            .iter()
+            .map(|(k, v)| format!(" {k}={v}"))
+            .collect();
+        writeln!(
+            out,
+            "target: {} = --target {} (was {}){}",
+            t.image.as_deref().unwrap_or("-"),
+            t.target.as_deref().unwrap_or("-"),
+            t.replaces,
+            args.concat()
+        )
+        .unwrap();
+    }
+    if let Some(i) = &c.dockerignore {
+        writeln!(out, "dockerignore: {} (instead of {})", i.path, i.replaces).unwrap();
+    }
     for d in &c.diagnostics {
         let sev = serde_json::to_value(d.severity).unwrap();
         writeln!(
@@ -75,24 +94,31 @@ fn convert_cases_match_expected() {
         let conversions = convert_case(&case);
         let expected_dir = case.join("expected");
         // One report for all outputs; the first output is `Dockerfile`, the
-        // n-th (for several runtime images) `Dockerfile.n`.
+        // n-th (for independent runtime images) `Dockerfile.n`; an ignore
+        // file the output needs is `dockerignore` (`dockerignore.n`).
         let got_report: String = conversions
             .iter()
             .map(report)
             .collect::<Vec<_>>()
             .join("---\n");
+        let suffix = |n: usize| {
+            if n == 0 {
+                String::new()
+            } else {
+                format!(".{}", n + 1)
+            }
+        };
         let outputs: Vec<(String, Option<String>)> = conversions
             .iter()
             .enumerate()
-            .map(|(n, c)| {
-                (
-                    if n == 0 {
-                        "Dockerfile".to_string()
-                    } else {
-                        format!("Dockerfile.{}", n + 1)
-                    },
-                    c.output.clone(),
-                )
+            .flat_map(|(n, c)| {
+                [
+                    (format!("Dockerfile{}", suffix(n)), c.output.clone()),
+                    (
+                        format!("dockerignore{}", suffix(n)),
+                        c.dockerignore.as_ref().map(|i| i.content.clone()),
+                    ),
+                ]
             })
             .collect();
         if bless {

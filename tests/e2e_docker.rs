@@ -25,9 +25,15 @@ fn docker_bin() -> String {
 }
 
 fn docker(args: &[&str]) -> Result<Vec<u8>, String> {
+    docker_with(args, false)
+}
+
+/// Runs docker with the classic builder, or with BuildKit when `buildkit`
+/// (what a Dockerfile-specific `.dockerignore` needs).
+fn docker_with(args: &[&str], buildkit: bool) -> Result<Vec<u8>, String> {
     let out = Command::new(docker_bin())
         .args(args)
-        .env("DOCKER_BUILDKIT", "0")
+        .env("DOCKER_BUILDKIT", if buildkit { "1" } else { "0" })
         .output()
         .map_err(|e| format!("cannot run docker: {e}"))?;
     if !out.status.success() {
@@ -172,6 +178,8 @@ fn check_case(case: &Path) -> Result<(), String> {
     let status = Command::new(program)
         .arg(arg)
         .current_dir(&legacy)
+        // As a shell started there would have it (`-v $(PWD):/src` in Makefiles).
+        .env("PWD", &legacy)
         .env("PATH", path)
         .env("DOCKER_BUILDKIT", "0")
         .output()
@@ -191,14 +199,23 @@ fn check_case(case: &Path) -> Result<(), String> {
         .map(str::to_string)
         .collect();
     let mut diffs = Vec::new();
-    for (n, conversion) in targets.iter().enumerate() {
+    // Every runtime image of every output: each is built from the output
+    // with its own `--target` and build args.
+    let images: Vec<(&convert::Conversion, &convert::Target)> = targets
+        .iter()
+        .flat_map(|c| c.targets.iter().map(move |t| (c, t)))
+        .collect();
+    if images.is_empty() {
+        return Err(format!("{name}: a converted output names no image"));
+    }
+    for (n, (conversion, image)) in images.iter().enumerate() {
         let (Some(output), Some(dockerfile), Some(context), Some(tag)) = (
             &conversion.output,
             &conversion.dockerfile,
             &conversion.context,
-            &conversion.target_image,
+            &image.image,
         ) else {
-            continue;
+            return Err(format!("{name}: an image without a tag cannot be compared"));
         };
         let legacy_fs = filesystem(tag)?;
         let legacy_config = runtime_config(tag)?;
@@ -207,11 +224,24 @@ fn check_case(case: &Path) -> Result<(), String> {
         let converted = temp_dir(&format!("{name}-converted-{n}"));
         common::copy_tree(&input, &converted);
         std::fs::write(converted.join(dockerfile), output).unwrap();
+        // A Dockerfile-specific ignore file only works with BuildKit; this
+        // engine's BuildKit has no network here (the bridge is off).
+        let buildkit = conversion.dockerignore.is_some();
+        if let Some(ignore) = &conversion.dockerignore {
+            std::fs::write(converted.join(&ignore.path), &ignore.content).unwrap();
+        }
         let converted_tag = format!("msmigrate-e2e/{name}-{n}:converted");
         let df = converted.join(dockerfile).display().to_string();
         let ctx = converted.join(context).display().to_string();
         let mut args = vec!["build", "-q", "-t", &converted_tag, "-f", &df];
-        let build_args: Vec<String> = conversion
+        if buildkit {
+            args.push("--network=none");
+        }
+        if let Some(t) = &image.target {
+            args.push("--target");
+            args.push(t);
+        }
+        let build_args: Vec<String> = image
             .build_args
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -221,7 +251,7 @@ fn check_case(case: &Path) -> Result<(), String> {
             args.push(a);
         }
         args.push(&ctx);
-        docker(&args)
+        docker_with(&args, buildkit)
             .map_err(|e| format!("{name}: the converted Dockerfile does not build: {e}"))?;
         let converted_fs = filesystem(&converted_tag)?;
         let converted_config = runtime_config(&converted_tag)?;

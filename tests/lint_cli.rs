@@ -331,11 +331,34 @@ fn pre_commit_hooks_work_with_real_pre_commit() {
     .unwrap();
     for args in [
         &["init", "-q"][..],
-        &["-c", "user.email=t@example.com", "-c", "user.name=t", "add", "."],
-        &["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "hooks"],
+        &[
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "user.name=t",
+            "add",
+            ".",
+        ],
+        &[
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-qm",
+            "hooks",
+        ],
     ] {
-        let o = Command::new("git").args(args).current_dir(&hooks).output().unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(&hooks)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     let hooks_repo = hooks.display().to_string();
     let try_repo = |hook: &str| {
@@ -425,4 +448,40 @@ fn cli_sarif_and_rdjson_of_the_golden_cases_validate() {
             .unwrap();
         assert!(v.status.success(), "{script}: {:?}", text(&v));
     }
+}
+
+/// `convert` lints what it emits: the JSON report's `lint` field holds the
+/// findings of the converted Dockerfile (here the seed's JDK runtime).
+#[test]
+fn convert_reports_the_lint_of_its_output() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/convert/java-seed/input");
+    let dir = tempdir("convert");
+    let o = Command::new(bin())
+        .args(["convert", "--format", "json"])
+        .arg(&case)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let lint = v["lint"].as_array().expect("a lint array");
+    let jdk = lint
+        .iter()
+        .find(|f| f["rule"] == "MS103")
+        .expect("MS103 on the runtime");
+    assert!(
+        jdk["message"]
+            .as_str()
+            .unwrap()
+            .contains("eclipse-temurin:11-jre"),
+        "{jdk}"
+    );
+    let (_, err) = text(&o);
+    assert!(err.is_empty() || !err.contains("panicked"));
+
+    // A tree without any builder-pattern setup passes the check.
+    let o = run(&dir, &["convert", "--check", "."]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    // Without --check, there is nothing to do: a usage error.
+    let o = run(&dir, &["convert", "."]);
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use miette::{IntoDiagnostic, WrapErr};
 use msmigrate::convert::{self, Conversion, Severity, Status};
+use msmigrate::lint::finding::{LintedFile, Report};
+use msmigrate::lint::{LintOptions, Linter};
 use msmigrate::script::bash::{self, DirFiles};
 use msmigrate::script::make;
 
@@ -201,7 +203,19 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
     }
     let setups = match &args.script {
         Some(s) => vec![(root.clone(), s.clone())],
-        None => find_setups(root)?,
+        None => match find_setups(root) {
+            // A tree without any builder-pattern setup passes the check: the
+            // pre-commit hook runs on every repository.
+            Err(_) if args.check => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "nothing to convert: no build script or Makefile that calls docker under {}",
+                    root.display()
+                );
+                return Ok(Outcome::Clean);
+            }
+            found => found?,
+        },
     };
     let several = setups.len() > 1;
     let mut outcome = Outcome::Clean;
@@ -212,7 +226,7 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
         }
         for conversion in convert_one(&args, dir, script, several)? {
             if matches!(
-                conversion_outcome(&conversion, args.check),
+                conversion_outcome(&conversion.conversion, args.check),
                 Outcome::Findings
             ) {
                 outcome = Outcome::Findings;
@@ -243,12 +257,31 @@ fn conversion_outcome(c: &Conversion, check: bool) -> Outcome {
 /// Converts the setup in `dir` driven by `script`, prints its text output
 /// (for the JSON format the caller prints the reports) and writes with
 /// `--write`.
+/// A conversion with the lint findings of the Dockerfile it emits: what
+/// `--format json` prints.
+#[derive(serde::Serialize)]
+struct Reported {
+    #[serde(flatten)]
+    conversion: Conversion,
+    /// The findings of `msmigrate lint` on the output (null without one).
+    lint: serde_json::Value,
+}
+
+/// Lints an emitted Dockerfile. The directory is not given: its legacy
+/// script would make the output look like part of a builder-pattern setup.
+fn lint_output(c: &Conversion) -> Option<LintedFile> {
+    let out = c.output.as_ref()?;
+    let linter = Linter::builtin().ok()?;
+    let path = c.dockerfile.as_deref().unwrap_or("Dockerfile");
+    Some(linter.lint(path, None, out, &LintOptions::default()))
+}
+
 fn convert_one(
     args: &Args,
     dir: &Path,
     script: &Path,
     several: bool,
-) -> miette::Result<Vec<Conversion>> {
+) -> miette::Result<Vec<Reported>> {
     let script_text = std::fs::read(dir.join(script))
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read {}", dir.join(script).display()))?;
@@ -286,13 +319,21 @@ fn convert_one(
         {
             output::write_atomically(&dir.join(df), out.as_bytes())?;
             conversion.files_written.push(df.clone());
+            if let Some(ignore) = &conversion.dockerignore {
+                output::write_atomically(&dir.join(&ignore.path), ignore.content.as_bytes())?;
+                conversion.files_written.push(ignore.path.clone());
+            }
         }
         render_diagnostics(dir, &conversion);
+        let linted = lint_output(&conversion);
         let mut stdout = std::io::stdout().lock();
         match args.format {
             Format::Json => {}
             Format::Text => {
                 summarize(&conversion);
+                if let Some(linted) = &linted {
+                    summarize_lint(linted);
+                }
                 if let Some(out) = &conversion.output {
                     if args.diff {
                         let current = conversion
@@ -309,6 +350,22 @@ fn convert_one(
                                 .header(&format!("a/{name}"), &format!("b/{name}"))
                         )
                         .into_diagnostic()?;
+                        if let Some(ignore) = &conversion.dockerignore {
+                            let current =
+                                std::fs::read_to_string(dir.join(&ignore.path)).unwrap_or_default();
+                            let diff = similar::TextDiff::from_lines(
+                                current.as_str(),
+                                ignore.content.as_str(),
+                            );
+                            let name = &ignore.path;
+                            write!(
+                                stdout,
+                                "{}",
+                                diff.unified_diff()
+                                    .header(&format!("a/{name}"), &format!("b/{name}"))
+                            )
+                            .into_diagnostic()?;
+                        }
                     } else if !args.write && !args.check {
                         if several {
                             let name = conversion.dockerfile.as_deref().unwrap_or("Dockerfile");
@@ -321,32 +378,48 @@ fn convert_one(
             }
         }
         if args.write && !conversion.files_written.is_empty() {
-            let c = &conversion;
-            let mut cmd = format!(
-                "docker build -f {}",
-                dir.join(c.dockerfile.as_deref().unwrap_or("Dockerfile"))
-                    .display()
-            );
-            for (k, v) in &c.build_args {
-                cmd.push_str(&format!(" --build-arg {k}={v}"));
-            }
-            if let Some(t) = &c.target_image {
-                cmd.push_str(&format!(" -t {t}"));
-            }
-            let context = match c.context.as_deref() {
-                None | Some(".") => dir.to_path_buf(),
-                Some(ctx) => dir.join(ctx),
-            };
-            cmd.push_str(&format!(" {}", context.display()));
             let _ = writeln!(
                 std::io::stderr(),
-                "wrote {}; build with:\n  {cmd}",
-                c.files_written.join(", ")
+                "wrote {}; build with:",
+                conversion.files_written.join(", ")
             );
+            for cmd in build_commands(dir, &conversion) {
+                let _ = writeln!(std::io::stderr(), "  {cmd}");
+            }
         }
-        done.push(conversion);
+        let lint = linted.map_or(serde_json::Value::Null, |file| {
+            msmigrate::lint::report::json_value(&Report {
+                files: vec![file],
+                rules: Vec::new(),
+            })
+        });
+        done.push(Reported { conversion, lint });
     }
     Ok(done)
+}
+
+/// What still bloats (or is wrong with) the emitted Dockerfile.
+fn summarize_lint(file: &LintedFile) {
+    let mut err = std::io::stderr().lock();
+    if file.findings.is_empty() {
+        let _ = writeln!(err, "  lint: no findings in the emitted Dockerfile");
+        return;
+    }
+    let _ = writeln!(
+        err,
+        "  lint: {} finding(s) in the emitted Dockerfile (msmigrate rule ID explains one):",
+        file.findings.len()
+    );
+    for f in &file.findings {
+        let _ = writeln!(
+            err,
+            "    line {}: {} {} {}",
+            f.range.start.line,
+            f.rule,
+            f.severity.as_str(),
+            f.message
+        );
+    }
 }
 
 /// The flow as people read it, on standard error.
@@ -375,6 +448,58 @@ fn summarize(c: &Conversion) {
             a.source, a.from_stage, a.dest
         );
     }
+    for t in c.targets.iter().filter(|t| t.target.is_some()) {
+        let _ = writeln!(
+            err,
+            "  image {} is --target {} (was built from {})",
+            t.image.as_deref().unwrap_or("(untagged)"),
+            t.target.as_deref().unwrap_or_default(),
+            t.replaces
+        );
+    }
+    if let Some(i) = &c.dockerignore {
+        let _ = writeln!(
+            err,
+            "  needs {} (BuildKit reads it instead of {}; --write writes it):",
+            i.path, i.replaces
+        );
+        for line in i.content.lines() {
+            let _ = writeln!(err, "    {line}");
+        }
+    }
+}
+
+/// The commands that build the converted images: one per runtime image
+/// (with `--target` where the Dockerfile holds several).
+fn build_commands(dir: &Path, c: &Conversion) -> Vec<String> {
+    let context = match c.context.as_deref() {
+        None | Some(".") => dir.to_path_buf(),
+        Some(ctx) => dir.join(ctx),
+    };
+    let file = dir.join(c.dockerfile.as_deref().unwrap_or("Dockerfile"));
+    // A Dockerfile-specific ignore file is read by BuildKit only.
+    let prefix = if c.dockerignore.is_some() {
+        "DOCKER_BUILDKIT=1 "
+    } else {
+        ""
+    };
+    c.targets
+        .iter()
+        .map(|t| {
+            let mut cmd = format!("{prefix}docker build -f {}", file.display());
+            if let Some(target) = &t.target {
+                cmd.push_str(&format!(" --target {target}"));
+            }
+            for (k, v) in &t.build_args {
+                cmd.push_str(&format!(" --build-arg {k}={v}"));
+            }
+            if let Some(image) = &t.image {
+                cmd.push_str(&format!(" -t {image}"));
+            }
+            cmd.push_str(&format!(" {}", context.display()));
+            cmd
+        })
+        .collect()
 }
 
 fn render_diagnostics(dir: &Path, c: &Conversion) {

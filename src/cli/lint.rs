@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use miette::{IntoDiagnostic, WrapErr};
 use msmigrate::lint::config::Config;
@@ -113,47 +113,51 @@ pub fn run(args: Args, color: Color) -> miette::Result<Outcome> {
         Threshold::Style => Some(Severity::Style),
         Threshold::None => None,
     });
-    let results: Vec<miette::Result<(LintedFile, bool, usize)>> = inputs
-        .par_iter()
-        .map(|input| {
-            let (linter, options) = configs.for_file(input.path.as_deref())?;
-            let text = match &input.path {
-                Some(p) => {
-                    let bytes = std::fs::read(p)
-                        .into_diagnostic()
-                        .wrap_err_with(|| format!("cannot read {}", p.display()))?;
-                    String::from_utf8_lossy(&bytes).into_owned()
-                }
-                None => stdin_text.clone().unwrap_or_default(),
-            };
-            let dir = input.path.as_deref().and_then(Path::parent).map(|d| {
-                if d.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    d
-                }
-            });
-            let mut linted = linter.lint(&input.display, dir, &text, &options);
-            let mut fixed = 0;
-            if args.fix && input.path.is_some() {
-                let (new_text, n) = fix::apply(&linted);
-                if n > 0 {
-                    output::write_atomically(input.path.as_deref().unwrap(), new_text.as_bytes())?;
-                    fixed = n;
-                    linted = linter.lint(&input.display, dir, &new_text, &options);
-                }
+    let lint_one = |input: &Input| -> miette::Result<(LintedFile, bool, usize)> {
+        let (linter, options) = configs.for_file(input.path.as_deref())?;
+        let text = match &input.path {
+            Some(p) => {
+                let bytes = std::fs::read(p)
+                    .into_diagnostic()
+                    .wrap_err_with(|| format!("cannot read {}", p.display()))?;
+                String::from_utf8_lossy(&bytes).into_owned()
             }
-            // Each file fails by its own settings' threshold.
-            let threshold = cli_threshold.unwrap_or(Some(
-                options.config.failure_threshold.unwrap_or(Severity::Info),
-            ));
-            let fails = linted
-                .findings
-                .iter()
-                .any(|f| threshold.is_some_and(|t| f.severity <= t));
-            Ok((linted, fails, fixed))
-        })
-        .collect();
+            None => stdin_text.clone().unwrap_or_default(),
+        };
+        let dir = input.path.as_deref().and_then(Path::parent).map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        });
+        let mut linted = linter.lint(&input.display, dir, &text, &options);
+        let mut fixed = 0;
+        if args.fix && input.path.is_some() {
+            let (new_text, n) = fix::apply(&linted);
+            if n > 0 {
+                output::write_atomically(input.path.as_deref().unwrap(), new_text.as_bytes())?;
+                fixed = n;
+                linted = linter.lint(&input.display, dir, &new_text, &options);
+            }
+        }
+        // Each file fails by its own settings' threshold.
+        let threshold = cli_threshold.unwrap_or(Some(
+            options.config.failure_threshold.unwrap_or(Severity::Info),
+        ));
+        let fails = linted
+            .findings
+            .iter()
+            .any(|f| threshold.is_some_and(|t| f.severity <= t));
+        Ok((linted, fails, fixed))
+    };
+    // One file (a pre-commit run) is linted on this thread: starting a
+    // thread pool would cost more than the lint.
+    let results: Vec<_> = if inputs.len() == 1 {
+        inputs.iter().map(lint_one).collect()
+    } else {
+        inputs.par_iter().map(lint_one).collect()
+    };
 
     let mut files = Vec::new();
     let mut failing = false;
@@ -298,11 +302,14 @@ fn display_path(path: &Path) -> String {
     shown.strip_prefix("./").unwrap_or(&shown).to_string()
 }
 
+/// A linter with the rules of one configuration, and that configuration.
+type Loaded = (Arc<Linter>, Config);
+
 /// The linters and settings per configuration file, built once each.
 struct Configs<'a> {
     args: &'a Args,
-    explicit: Option<(Linter, Config)>,
-    by_file: Mutex<HashMap<Option<PathBuf>, (Linter, Config)>>,
+    explicit: Option<Loaded>,
+    by_file: Mutex<HashMap<Option<PathBuf>, Loaded>>,
     base: Linter,
 }
 
@@ -325,7 +332,11 @@ impl<'a> Configs<'a> {
         })
     }
 
-    fn build(base: &Linter, args: &Args, path: Option<&Path>) -> miette::Result<(Linter, Config)> {
+    fn build(
+        base: &Linter,
+        args: &Args,
+        path: Option<&Path>,
+    ) -> miette::Result<(Arc<Linter>, Config)> {
         let mut config = match path {
             Some(p) => Config::load(p).map_err(|e| miette::Report::new(*e))?,
             None => Config::default(),
@@ -338,13 +349,13 @@ impl<'a> Configs<'a> {
         }
         // The command line adds to the file's ignores.
         config.ignored.extend(args.ignore.iter().cloned());
-        Ok((linter, config))
+        Ok((Arc::new(linter), config))
     }
 
     /// The linter and options for a file (`None`: standard input, which uses
     /// the current directory's settings).
-    fn for_file(&self, file: Option<&Path>) -> miette::Result<(Linter, LintOptions)> {
-        let wrap = |(linter, config): &(Linter, Config)| {
+    fn for_file(&self, file: Option<&Path>) -> miette::Result<(Arc<Linter>, LintOptions)> {
+        let wrap = |(linter, config): &(Arc<Linter>, Config)| {
             (
                 linter.clone(),
                 LintOptions {

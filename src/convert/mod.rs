@@ -21,10 +21,17 @@
 //!   producing stage ran as another user, since files copied to the host by
 //!   root and then from the context are root's.
 //!
+//! - runtime images that share a producer become one Dockerfile with a
+//!   final stage per image, named from its tag, built with `--target`;
+//! - `.dockerignore` ([`ignore`]) decides which artifacts the legacy
+//!   runtime saw, and when contexts are merged a `<dockerfile>.dockerignore`
+//!   gives each stage the view its own context gave it.
+//!
 //! Anything that cannot be resolved is a [`Diagnostic`] pointing at the
 //! script or Dockerfile text, never a guessed path.
 
 mod edit;
+pub mod ignore;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -34,9 +41,10 @@ use serde::Serialize;
 use crate::dockerfile::model::{BuildOptions, Model};
 use crate::dockerfile::{self, Dockerfile, Instruction, Keyword, Span};
 use crate::flow::hostfs::{self, HostFs, Kind, Origin, PostStep, Resolution, basename, join};
-use crate::flow::{Flow, ImageRef};
+use crate::flow::{Flow, ImageBuild, ImageRef};
 use crate::script::{Location, Trace};
 use edit::Edits;
+use ignore::Rules;
 
 /// How sure the converter is of its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -128,6 +136,11 @@ pub struct Conversion {
     pub stages: Vec<StageInfo>,
     /// The artifact hand-offs.
     pub artifacts: Vec<Artifact>,
+    /// Each runtime image and the stage that builds it: several when one
+    /// builder feeds several runtime images, all in this one Dockerfile.
+    pub targets: Vec<Target>,
+    /// The `<dockerfile>.dockerignore` the merged build needs, if any.
+    pub dockerignore: Option<IgnoreFile>,
     /// Findings.
     pub diagnostics: Vec<Diagnostic>,
     /// Files written (filled in by the caller when it writes).
@@ -163,6 +176,9 @@ struct Converter<'a> {
     flow: Flow,
     diagnostics: Vec<Diagnostic>,
     used_names: BTreeSet<String>,
+    /// For each container, the one whose stage stands for it: containers
+    /// that only hold their image's files (created, not started) share one.
+    reps: Vec<usize>,
 }
 
 /// Converts the setup in `dir` whose driver evaluated to `trace`: one
@@ -172,12 +188,14 @@ struct Converter<'a> {
 /// why nothing was converted.
 pub fn convert(dir: &Path, trace: &Trace, options: &Options) -> Vec<Conversion> {
     let flow = Flow::from_trace(trace, dir);
+    let reps = producer_reps(&flow);
     let mut c = Converter {
         dir,
         trace,
         flow,
         diagnostics: Vec::new(),
         used_names: BTreeSet::new(),
+        reps,
     };
     c.run(options)
         .into_iter()
@@ -191,6 +209,8 @@ pub fn convert(dir: &Path, trace: &Trace, options: &Options) -> Vec<Conversion> 
                 build_args: BTreeMap::new(),
                 stages: Vec::new(),
                 artifacts: Vec::new(),
+                targets: Vec::new(),
+                dockerignore: None,
                 diagnostics: Vec::new(),
                 files_written: Vec::new(),
             });
@@ -340,37 +360,98 @@ impl Converter<'_> {
         name
     }
 
-    /// Each runtime's result with its diagnostics; the flow's own
-    /// diagnostics go with the first.
+    /// The conversions with their diagnostics: one per group of runtime
+    /// images that share a producer (or a Dockerfile), each group one
+    /// Dockerfile with a final stage per image; the flow's own diagnostics
+    /// go with the first.
     fn run(&mut self, options: &Options) -> Vec<(Result<Conversion, Status>, Vec<Diagnostic>)> {
         let runtimes = match self.runtimes() {
             Ok(r) => r,
             Err(status) => return vec![(Err(status), std::mem::take(&mut self.diagnostics))],
         };
-        let mut results = Vec::new();
-        let mut written = BTreeSet::new();
-        for runtime in runtimes {
-            let dockerfile = self.flow.builds[runtime].dockerfile.clone();
-            if !written.insert(dockerfile.clone()) {
-                let at = self.flow.builds[runtime].at;
-                self.script_diag(
-                    Severity::Warning,
-                    "shared-runtime-dockerfile",
-                    format!("this build also reads extracted files with `{dockerfile}`; only its first build is converted"),
-                    at,
-                    Some("give each runtime image its own Dockerfile".to_string()),
-                );
-                continue;
+        let mut notes = std::mem::take(&mut self.diagnostics);
+        let mut planned = Vec::new();
+        let mut skipped = Vec::new();
+        for r in runtimes {
+            match self.plan_runtime(r) {
+                Ok(mut p) => {
+                    p.diagnostics = std::mem::take(&mut self.diagnostics);
+                    planned.push(p);
+                }
+                Err(skip) => {
+                    notes.append(&mut self.diagnostics);
+                    skipped.push((r, skip));
+                }
             }
-            // Each output is a file of its own: stage names start afresh.
-            self.used_names.clear();
-            let result = self.convert_runtime(runtime, options);
-            results.push((result, std::mem::take(&mut self.diagnostics)));
         }
-        if let Some((_, first)) = results.first_mut() {
-            // Warnings about later builds were recorded after the first's.
-            let late = std::mem::take(&mut self.diagnostics);
-            first.extend(late);
+        let converting = !planned.is_empty();
+        for (r, skip) in &skipped {
+            let build = self.flow.builds[*r].clone();
+            match skip {
+                Skip::Unreadable => {}
+                Skip::AlreadyConverted => self.script_diag(
+                    Severity::Info,
+                    "already-converted",
+                    format!(
+                        "`{}` is already a multi-stage Dockerfile: nothing to convert",
+                        build.dockerfile
+                    ),
+                    build.at,
+                    Some(format!(
+                        "build it alone with `docker build -f {} .`",
+                        build.dockerfile
+                    )),
+                ),
+                Skip::NotConsumed if converting => self.script_diag(
+                    Severity::Info,
+                    "not-a-runtime",
+                    format!(
+                        "`{}` does not read any of the extracted files: this build is left as it is",
+                        build.dockerfile
+                    ),
+                    build.at,
+                    None,
+                ),
+                Skip::NotConsumed => self.script_diag(
+                    Severity::Error,
+                    "artifact-not-consumed",
+                    format!(
+                        "`{}` does not read any of the extracted files",
+                        build.dockerfile
+                    ),
+                    build.at,
+                    Some(
+                        "check the paths of `docker cp` against the runtime Dockerfile's COPY sources"
+                            .to_string(),
+                    ),
+                ),
+            }
+        }
+        notes.append(&mut self.diagnostics);
+        if !converting {
+            let status = if skipped
+                .iter()
+                .all(|(_, s)| matches!(s, Skip::AlreadyConverted))
+            {
+                Status::NothingToConvert
+            } else {
+                Status::Unsupported
+            };
+            return vec![(Err(status), notes)];
+        }
+        let mut results = Vec::new();
+        for (n, group) in group_runtimes(planned).into_iter().enumerate() {
+            let mut diagnostics = if n == 0 {
+                std::mem::take(&mut notes)
+            } else {
+                Vec::new()
+            };
+            for p in &group {
+                diagnostics.extend(p.diagnostics.iter().cloned());
+            }
+            let result = self.convert_group(group, options);
+            diagnostics.append(&mut self.diagnostics);
+            results.push((result, diagnostics));
         }
         results
     }
@@ -381,11 +462,14 @@ impl Converter<'_> {
         for p in std::mem::take(&mut self.flow.problems) {
             self.script_diag(Severity::Error, "unresolved", p.message, p.at, p.help);
         }
+        // Builders are the images of containers files were taken out of;
+        // a container run from the runtime image afterwards (a smoke test)
+        // does not make it one.
         let builder_builds: BTreeSet<usize> = self
             .flow
-            .containers
+            .transfers
             .iter()
-            .filter_map(|c| match c.image {
+            .filter_map(|(c, ..)| match self.flow.containers[*c].image {
                 ImageRef::Build(b) => Some(b),
                 ImageRef::External(_) => None,
             })
@@ -429,6 +513,14 @@ impl Converter<'_> {
             return Err(Status::NothingToConvert);
         }
         if runtimes.is_empty() {
+            if self
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error)
+            {
+                // What was not followed already says why.
+                return Err(Status::Unsupported);
+            }
             self.script_diag(
                 Severity::Error,
                 "no-runtime-build",
@@ -441,7 +533,9 @@ impl Converter<'_> {
         Ok(runtimes)
     }
 
-    fn convert_runtime(&mut self, runtime: usize, options: &Options) -> Result<Conversion, Status> {
+    /// Reads a runtime build and finds which of its COPY/ADD sources held
+    /// extracted files.
+    fn plan_runtime(&mut self, runtime: usize) -> Result<RuntimePlan, Skip> {
         let build = self.flow.builds[runtime].clone();
         let host = self.flow.host_at_build[runtime].clone();
         let args: BTreeMap<String, String> = build
@@ -449,34 +543,18 @@ impl Converter<'_> {
             .iter()
             .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
             .collect();
-        let mut all_args = args.clone();
-        let Some(rt) = self.read(&build.dockerfile, &args, build.target.clone(), build.at) else {
-            return Err(Status::Unsupported);
+        let Some(src) = self.read(&build.dockerfile, &args, build.target.clone(), build.at) else {
+            return Err(Skip::Unreadable);
         };
-        for s in rt.model.stages() {
-            if let Some(n) = &s.name {
-                self.used_names.insert(n.clone());
-            }
-        }
-
-        // Which containers the runtime reads from, and how.
-        let mut producers: BTreeMap<usize, Producer> = BTreeMap::new();
-        let mut sections: Vec<String> = Vec::new();
-        let mut hoisted: Vec<String> = Vec::new();
-        let mut stage_infos = Vec::new();
-        let mut artifacts = Vec::new();
-        let mut staging: Vec<String> = Vec::new();
-        let staging_name = std::cell::OnceCell::new();
-
-        // First pass: find the artifact pieces of every runtime COPY/ADD.
+        let ignore = self.ignore_of(&build.dockerfile, &build.context);
         let mut plans = Vec::new();
-        for (i, instr) in rt.file.instructions.iter().enumerate() {
+        for (i, instr) in src.file.instructions.iter().enumerate() {
             if !matches!(instr.keyword, Keyword::Copy | Keyword::Add)
                 || instr.flag("from").is_some()
             {
                 continue;
             }
-            if let Some(plan) = self.plan_copy(&rt, i, instr, &build.context, &host) {
+            if let Some(plan) = self.plan_copy(&src, i, instr, &build.context, &host, &ignore) {
                 plans.push((i, plan));
             }
         }
@@ -484,44 +562,123 @@ impl Converter<'_> {
             .iter()
             .flat_map(|(_, p)| p.pieces.iter().map(|piece| piece.container))
             .collect();
-        if needed.is_empty() && rt.model.stages().len() > 1 {
-            // The runtime Dockerfile is already multi-stage: it was converted
-            // (the script may still run the old flow around it).
-            self.script_diag(
-                Severity::Info,
-                "already-converted",
-                format!(
-                    "`{}` is already a multi-stage Dockerfile: nothing to convert",
-                    build.dockerfile
-                ),
-                build.at,
-                Some(format!(
-                    "build it alone with `docker build -f {} .`",
-                    build.dockerfile
-                )),
-            );
-            return Err(Status::NothingToConvert);
-        }
         if needed.is_empty() {
-            self.script_diag(
-                Severity::Error,
-                "artifact-not-consumed",
-                format!(
-                    "`{}` does not read any of the extracted files",
-                    build.dockerfile
-                ),
-                build.at,
-                Some(
-                    "check the paths of `docker cp` against the runtime Dockerfile's COPY sources"
-                        .to_string(),
-                ),
-            );
-            return Err(Status::Unsupported);
+            return Err(if src.model.stages().len() > 1 {
+                Skip::AlreadyConverted
+            } else {
+                Skip::NotConsumed
+            });
+        }
+        Ok(RuntimePlan {
+            build: runtime,
+            src,
+            args,
+            plans,
+            needed,
+            ignore,
+            diagnostics: Vec::new(),
+        })
+    }
+
+    /// The ignore file a build of `dockerfile` with `context` reads: the
+    /// Dockerfile's own `<name>.dockerignore` (BuildKit, Docker's default
+    /// builder) when there is one, else the context's `.dockerignore`.
+    fn ignore_of(&self, dockerfile: &str, context: &str) -> Option<IgnoreSource> {
+        let own = format!("{dockerfile}.dockerignore");
+        let shared = join(context, ".dockerignore");
+        [own, shared].into_iter().find_map(|path| {
+            Rules::read(&self.dir.join(&path)).map(|rules| IgnoreSource { path, rules })
+        })
+    }
+
+    /// One Dockerfile for a group of runtime images: the producers' stages
+    /// once, then each runtime's stages; with several images, each one's
+    /// final stage is named (from its tag) for `docker build --target`.
+    fn convert_group(
+        &mut self,
+        group: Vec<RuntimePlan>,
+        options: &Options,
+    ) -> Result<Conversion, Status> {
+        self.used_names.clear();
+        let fan_out = group.len() > 1;
+        let builds: Vec<ImageBuild> = group
+            .iter()
+            .map(|p| self.flow.builds[p.build].clone())
+            .collect();
+
+        // Stage names: the targets first (they are what people type), then
+        // the runtimes' own names, renamed where they clash.
+        let mut renames: Vec<BTreeMap<usize, String>> = vec![BTreeMap::new(); group.len()];
+        let mut finals = Vec::new();
+        for (r, p) in group.iter().enumerate() {
+            let last = p
+                .src
+                .model
+                .target()
+                .unwrap_or(p.src.model.stages().len().saturating_sub(1));
+            finals.push(last);
+            if fan_out {
+                let name = self.unique_name(&target_wanted(&builds[r]));
+                renames[r].insert(last, name);
+            }
+        }
+        for (r, p) in group.iter().enumerate() {
+            for s in p.src.model.stages() {
+                if renames[r].contains_key(&s.index) {
+                    continue;
+                }
+                if let Some(n) = &s.name {
+                    if self.used_names.contains(n) {
+                        let renamed = self.unique_name(n);
+                        renames[r].insert(s.index, renamed);
+                    } else {
+                        self.used_names.insert(n.clone());
+                    }
+                }
+            }
+            // Stages referred to by index move when stages come before
+            // them: name them.
+            for e in p.src.model.edges() {
+                if let crate::dockerfile::model::Source::Stage(s) = e.source
+                    && e.reference.chars().all(|c| c.is_ascii_digit())
+                    && !renames[r].contains_key(&s)
+                    && p.src.model.stages()[s].name.is_none()
+                {
+                    let name = self.unique_name(&format!("stage-{s}"));
+                    renames[r].insert(s, name);
+                }
+            }
         }
 
-        // One Dockerfile, one context: the common ancestor of the runtime's
-        // context, the builders' contexts and the bind mounts of run stages.
-        let mut contexts = vec![build.context.clone()];
+        // Host post-processing each runtime saw on each producer, as RUN lines.
+        let post_by: Vec<BTreeMap<usize, Vec<String>>> = group
+            .iter()
+            .map(|p| {
+                let mut post: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+                for piece in p.plans.iter().flat_map(|(_, plan)| &plan.pieces) {
+                    let lines = post.entry(piece.container).or_default();
+                    for step in &piece.post {
+                        let line = match step {
+                            PostStep::Chmod { mode, rel } => {
+                                format!("RUN chmod {mode} {}", join_abs(&piece.root, rel))
+                            }
+                            PostStep::Strip { rel } => {
+                                format!("RUN strip {}", join_abs(&piece.root, rel))
+                            }
+                        };
+                        if !lines.contains(&line) {
+                            lines.push(line);
+                        }
+                    }
+                }
+                post
+            })
+            .collect();
+        let needed: BTreeSet<usize> = group.iter().flat_map(|p| p.needed.clone()).collect();
+
+        // One Dockerfile, one context: the common ancestor of the runtimes'
+        // contexts, the builders' contexts and the bind mounts of run stages.
+        let mut contexts: Vec<String> = builds.iter().map(|b| b.context.clone()).collect();
         for &c in &needed {
             let container = &self.flow.containers[c];
             if let ImageRef::Build(b) = container.image {
@@ -538,42 +695,23 @@ impl Converter<'_> {
         let context = contexts
             .iter()
             .skip(1)
-            .fold(build.context.clone(), |acc, c| common_ancestor(&acc, c));
-        let rt_prefix = relative_to(&build.context, &context).unwrap_or_default();
-        if !rt_prefix.is_empty() && self.dir.join(&build.context).join(".dockerignore").exists() {
-            self.file_diag(
-                Severity::Warning,
-                "dockerignore-moved",
-                format!(
-                    "the build context becomes `{}`, so `{}/.dockerignore` no longer applies",
-                    if context.is_empty() { "." } else { &context },
-                    build.context
-                ),
-                &rt,
-                Span::default(),
-            );
-        }
+            .fold(contexts[0].clone(), |acc, c| common_ancestor(&acc, c));
 
-        // Host post-processing to redo in each producer, as RUN lines.
-        let mut post: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-        for piece in plans.iter().flat_map(|(_, p)| &p.pieces) {
-            for step in &piece.post {
-                let line = match step {
-                    PostStep::Chmod { mode, rel } => {
-                        format!("RUN chmod {mode} {}", join_abs(&piece.root, rel))
-                    }
-                    PostStep::Strip { rel } => {
-                        format!("RUN strip {}", join_abs(&piece.root, rel))
-                    }
-                };
-                let lines = post.entry(piece.container).or_default();
-                if !lines.contains(&line) {
-                    lines.push(line);
-                }
-            }
+        // Producer stages, once for the group.
+        let mut sections: Vec<String> = Vec::new();
+        let mut hoisted: Vec<String> = Vec::new();
+        let mut stage_infos = Vec::new();
+        let mut builder_args: BTreeMap<String, (String, Location)> = BTreeMap::new();
+        let mut views: Vec<View> = Vec::new();
+        let mut producers: BTreeMap<(usize, usize), Producer> = BTreeMap::new();
+        // VOLUMEs of the images containers ran build work in.
+        let mut volumes: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
+        let first_escape = group[0].src.file.escape;
+        let mut directives = String::new();
+        for d in &group[0].src.file.directives {
+            directives.push_str(&group[0].src.text[d.span.start..d.span.end]);
+            directives.push('\n');
         }
-
-        // Producer stages.
         for &c in &needed {
             let container = self.flow.containers[c].clone();
             let mut image_cmd = ImageCommand::default();
@@ -586,23 +724,25 @@ impl Converter<'_> {
                         .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
                         .collect();
                     for (k, v) in &bargs {
-                        if let Some(old) = all_args.insert(k.clone(), v.clone())
-                            && &old != v
-                        {
-                            self.script_diag(
-                                    Severity::Error,
-                                    "conflicting-build-arg",
-                                    format!("`--build-arg {k}` differs between the builds (`{old}` and `{v}`)"),
-                                    bb.at,
-                                    Some("give the ARG a default in the Dockerfile instead".to_string()),
-                                );
+                        match builder_args.get(k) {
+                            Some((old, _)) if old != v => self.script_diag(
+                                Severity::Error,
+                                "conflicting-build-arg",
+                                format!("`--build-arg {k}` differs between the builds (`{old}` and `{v}`)"),
+                                bb.at,
+                                Some("give the ARG a default in the Dockerfile instead".to_string()),
+                            ),
+                            Some(_) => {}
+                            None => {
+                                builder_args.insert(k.clone(), (v.clone(), bb.at));
+                            }
                         }
                     }
                     let Some(src) = self.read(&bb.dockerfile, &bargs, bb.target.clone(), bb.at)
                     else {
                         return Err(Status::Unsupported);
                     };
-                    if src.file.escape != rt.file.escape {
+                    if src.file.escape != first_escape {
                         self.file_diag(
                             Severity::Error,
                             "escape-mismatch",
@@ -612,6 +752,14 @@ impl Converter<'_> {
                             Span::default(),
                         );
                     }
+                    views.push(View {
+                        context: bb.context.clone(),
+                        ignore: self.ignore_of(&bb.dockerfile, &bb.context),
+                        reads: reads_of(&src, None),
+                        mount: false,
+                        stage: Some((src.path.clone(), src.text.clone())),
+                        at: None,
+                    });
                     let wanted = options.stage_name.clone().unwrap_or_else(|| {
                         stage_name_from_tag(bb.tags.first().map(String::as_str).unwrap_or("build"))
                     });
@@ -619,6 +767,9 @@ impl Converter<'_> {
                         self.builder_section(&src, &wanted, &bb.context, &context);
                     let target = src.model.target().unwrap_or(0);
                     image_cmd = image_command(&src, target);
+                    if container.run.is_some() && !container.reads_only {
+                        volumes.insert(c, stage_volumes(&src, target));
+                    }
                     hoisted.extend(pre);
                     stage_infos.push(StageInfo {
                         name: Some(name.clone()),
@@ -639,8 +790,20 @@ impl Converter<'_> {
                             run,
                             &image_cmd,
                             &container.prepared_dirs,
-                            &build.context,
+                            &context,
                         );
+                        for m in &run.mounts {
+                            if let Some(h) = m.source.as_lit().and_then(|s| hostfs::normalize(&s)) {
+                                views.push(View {
+                                    context: h,
+                                    ignore: None,
+                                    reads: vec![".".to_string()],
+                                    mount: true,
+                                    stage: None,
+                                    at: Some(m.at),
+                                });
+                            }
+                        }
                         sections.extend(stage_text);
                         stage_infos.push(StageInfo {
                             name: Some(name.clone()),
@@ -655,8 +818,18 @@ impl Converter<'_> {
                         (base_ref, non_root)
                     }
                 };
-            if let Some(lines) = post.get(&c) {
-                let block: String = lines.iter().map(|l| format!("\n{l}")).collect();
+            // Post-processing every runtime saw goes into the stage; where
+            // the runtimes saw different steps, each gets a stage of its own.
+            let users: Vec<usize> = (0..group.len())
+                .filter(|&r| group[r].needed.contains(&c))
+                .collect();
+            let lists: Vec<Vec<String>> = users
+                .iter()
+                .map(|&r| post_by[r].get(&c).cloned().unwrap_or_default())
+                .collect();
+            let shared = lists.windows(2).all(|w| w[0] == w[1]);
+            if shared && !lists[0].is_empty() {
+                let block: String = lists[0].iter().map(|l| format!("\n{l}")).collect();
                 match sections.iter_mut().find(|s| stage_declares(s, &reference)) {
                     Some(section) => {
                         let at = stage_end(section, &reference);
@@ -675,114 +848,277 @@ impl Converter<'_> {
                     }
                 }
             }
-            producers.insert(
-                c,
-                Producer {
-                    reference,
-                    non_root,
-                },
-            );
+            for (&r, lines) in users.iter().zip(&lists) {
+                let mut own = reference.clone();
+                if !shared && !lines.is_empty() {
+                    let name = self.unique_name(&format!("{}-post", stage_base(&reference)));
+                    let block: String = lines.iter().map(|l| format!("\n{l}")).collect();
+                    sections.push(format!("FROM {reference} AS {name}{block}"));
+                    stage_infos.push(StageInfo {
+                        name: Some(name.clone()),
+                        role: "post",
+                        from: reference.clone(),
+                    });
+                    own = name;
+                }
+                producers.insert(
+                    (r, c),
+                    Producer {
+                        reference: own,
+                        non_root,
+                    },
+                );
+            }
         }
 
-        // Runtime edits.
-        let mut edits = Edits::default();
-        let planned: BTreeSet<usize> = plans.iter().map(|(i, _)| *i).collect();
-        if !rt_prefix.is_empty() {
-            // The runtime's own context sources, re-rooted to the shared context.
-            for (i, instr) in rt.file.instructions.iter().enumerate() {
-                if planned.contains(&i) {
-                    continue;
-                }
-                for w in context_sources(instr) {
-                    edits.replace(w.span, join(&rt_prefix, w.text.trim_start_matches("./")));
-                }
-            }
-        }
-        for (_, plan) in &mut plans {
-            if !rt_prefix.is_empty() && !plan.kept.is_empty() {
-                for k in &mut plan.kept {
-                    if !k.starts_with("<<") && !k.contains("://") {
-                        *k = join(&rt_prefix, k.trim_start_matches("./"));
-                    }
-                }
-                plan.kept_unchanged = false;
-            }
-        }
-        for (i, plan) in &plans {
-            let instr = &rt.file.instructions[*i];
-            let mut lines = Vec::new();
-            if !plan.kept.is_empty() {
-                if plan.kept_unchanged {
-                    lines.push(rt.text[instr.span.start..instr.span.end].to_string());
-                } else {
-                    lines.push(copy_line(
-                        &instr.name,
-                        &flag_texts(instr, false),
-                        &plan.kept,
-                        &plan.dest,
-                    ));
-                }
-            }
-            for piece in &plan.pieces {
-                let Some(producer) = producers.get(&piece.container) else {
-                    continue;
-                };
-                let mut flags = flag_texts(instr, true);
-                if producer.non_root && instr.flag("chown").is_none() {
-                    flags.push("--chown=0:0".to_string());
-                }
-                let (from, source) = if piece.needs_staging {
-                    let stage = staging_name
-                        .get_or_init(|| self.unique_name("artifacts"))
-                        .clone();
-                    let host_path = format!("/{}", piece.host_path);
-                    staging.push(format!(
-                        "COPY --from={} {} {}",
-                        producer.reference, piece.source, host_path
-                    ));
-                    (stage, host_path)
-                } else {
-                    (producer.reference.clone(), piece.source.clone())
-                };
-                flags.push(format!("--from={from}"));
-                if instr.keyword == Keyword::Add && is_archive(&piece.host_path) {
-                    self.file_diag(
+        // Each runtime's Dockerfile, edited.
+        let mut bodies = Vec::new();
+        let mut artifacts = Vec::new();
+        let mut target_args = Vec::new();
+        let mut runtime_infos = Vec::new();
+        let mut global_args: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        for (r, p) in group.into_iter().enumerate() {
+            let build = &builds[r];
+            let rt = &p.src;
+            // The build args of this image: the runtime's and the builders'.
+            let mut args = p.args.clone();
+            for (k, (v, at)) in &builder_args {
+                if let Some(old) = args.insert(k.clone(), v.clone())
+                    && &old != v
+                {
+                    self.script_diag(
                         Severity::Error,
-                        "add-extracts-archive",
-                        format!(
-                            "ADD extracts the archive `{}`; COPY --from does not",
-                            piece.host_path
-                        ),
-                        &rt,
-                        instr.span,
+                        "conflicting-build-arg",
+                        format!("`--build-arg {k}` differs between the builds (`{old}` and `{v}`)"),
+                        *at,
+                        Some("give the ARG a default in the Dockerfile instead".to_string()),
                     );
                 }
-                lines.push(copy_line(
-                    "COPY",
-                    &flags,
-                    std::slice::from_ref(&source),
-                    &piece.dest,
-                ));
-                artifacts.push(Artifact {
-                    from_stage: from,
-                    source,
-                    dest: piece.dest.clone(),
+            }
+            target_args.push(args);
+            let rt_prefix = relative_to(&build.context, &context).unwrap_or_default();
+            let mut plans = p.plans;
+            views.push(View {
+                context: build.context.clone(),
+                ignore: p.ignore.clone(),
+                reads: reads_of(rt, Some(&plans)),
+                mount: false,
+                stage: Some((rt.path.clone(), rt.text.clone())),
+                at: None,
+            });
+            if r > 0 && rt.file.escape != first_escape {
+                self.file_diag(
+                    Severity::Error,
+                    "escape-mismatch",
+                    "the runtime Dockerfiles use different escape characters".to_string(),
+                    rt,
+                    Span::default(),
+                );
+            }
+            let mut edits = Edits::default();
+            let planned: BTreeSet<usize> = plans.iter().map(|(i, _)| *i).collect();
+            if !rt_prefix.is_empty() {
+                // The runtime's own context sources, re-rooted to the shared context.
+                for (i, instr) in rt.file.instructions.iter().enumerate() {
+                    if planned.contains(&i) {
+                        continue;
+                    }
+                    for w in context_sources(instr) {
+                        edits.replace(w.span, join(&rt_prefix, w.text.trim_start_matches("./")));
+                    }
+                }
+                for (_, plan) in &mut plans {
+                    if plan.kept.is_empty() {
+                        continue;
+                    }
+                    for k in &mut plan.kept {
+                        if !k.starts_with("<<") && !k.contains("://") {
+                            *k = join(&rt_prefix, k.trim_start_matches("./"));
+                        }
+                    }
+                    plan.kept_unchanged = false;
+                }
+            }
+            // Stage names and the references to renamed stages.
+            let stages = rt.model.stages();
+            for (&s, name) in &renames[r] {
+                let stage = &stages[s];
+                match stage.name_span {
+                    Some(span) => edits.replace(span, name.clone()),
+                    None => {
+                        let from = &rt.file.instructions[stage.instruction];
+                        let end = from.args.last().map_or(from.span.end, |w| w.span.end);
+                        edits.insert(end, format!(" AS {name}"));
+                    }
+                }
+            }
+            for e in rt.model.edges() {
+                if let crate::dockerfile::model::Source::Stage(s) = e.source
+                    && !e.via_onbuild
+                    && let Some(name) = renames[r].get(&s)
+                {
+                    let original = stages[s].name.as_deref().unwrap_or_default();
+                    if e.reference.eq_ignore_ascii_case(original)
+                        || e.reference.chars().all(|c| c.is_ascii_digit())
+                    {
+                        edits.replace(e.span, name.clone());
+                    }
+                }
+            }
+            let mut staging: Vec<String> = Vec::new();
+            let mut staging_name: Option<String> = None;
+            for (i, plan) in &plans {
+                let instr = &rt.file.instructions[*i];
+                let mut lines = Vec::new();
+                if !plan.kept.is_empty() {
+                    if plan.kept_unchanged {
+                        lines.push(rt.text[instr.span.start..instr.span.end].to_string());
+                    } else {
+                        lines.push(copy_line(
+                            &instr.name,
+                            &flag_texts(instr, false),
+                            &plan.kept,
+                            &plan.dest,
+                        ));
+                    }
+                }
+                for piece in &plan.pieces {
+                    let Some(producer) = producers.get(&(r, piece.container)) else {
+                        continue;
+                    };
+                    let mut flags = flag_texts(instr, true);
+                    if producer.non_root && instr.flag("chown").is_none() {
+                        flags.push("--chown=0:0".to_string());
+                    }
+                    let (from, source) = if piece.needs_staging {
+                        let stage = match &staging_name {
+                            Some(n) => n.clone(),
+                            None => {
+                                let n = self.unique_name("artifacts");
+                                staging_name = Some(n.clone());
+                                n
+                            }
+                        };
+                        let host_path = format!("/{}", piece.host_path);
+                        staging.push(format!(
+                            "COPY --from={} {} {}",
+                            producer.reference, piece.source, host_path
+                        ));
+                        (stage, host_path)
+                    } else {
+                        (producer.reference.clone(), piece.source.clone())
+                    };
+                    flags.push(format!("--from={from}"));
+                    if instr.keyword == Keyword::Add {
+                        self.add_of_artifact(rt, instr, piece);
+                    }
+                    let volume = volumes.get(&piece.container).and_then(|v| {
+                        v.iter().find(|(path, _)| {
+                            relative_to(
+                                piece.root.trim_start_matches('/'),
+                                path.trim_start_matches('/'),
+                            )
+                            .is_some()
+                        })
+                    });
+                    if let Some((path, file)) = volume {
+                        self.file_diag(
+                            Severity::Error,
+                            "volume-discards-output",
+                            format!(
+                                "`{file}` declares `VOLUME {path}`: the container wrote `{}` into a volume, and a build step's changes under a VOLUME are not kept, so no stage can hand it over",
+                                piece.root
+                            ),
+                            rt,
+                            instr.span,
+                        );
+                    }
+                    lines.push(copy_line(
+                        "COPY",
+                        &flags,
+                        std::slice::from_ref(&source),
+                        &piece.dest,
+                    ));
+                    artifacts.push(Artifact {
+                        from_stage: from,
+                        source,
+                        dest: piece.dest.clone(),
+                    });
+                }
+                edits.replace(instr.span, lines.join("\n"));
+            }
+            let mut body = String::new();
+            if let Some(name) = &staging_name {
+                body.push_str(&format!("# The artifacts laid out as the build script left them on the host.\nFROM scratch AS {name}\n"));
+                for line in &staging {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+                body.push('\n');
+                stage_infos.push(StageInfo {
+                    name: Some(name.clone()),
+                    role: "artifacts",
+                    from: "scratch".to_string(),
                 });
             }
-            edits.replace(instr.span, lines.join("\n"));
+            let first_from = stages.first().map_or(0, |s| s.span.start);
+            for line in preamble_args(rt, first_from) {
+                let (name, _) = arg_name_value(&line);
+                match global_args.get(&name) {
+                    Some((other, from)) if *other != line => {
+                        let span = rt
+                            .file
+                            .instructions
+                            .iter()
+                            .find(|i| {
+                                i.keyword == Keyword::Arg
+                                    && rt.text[i.span.start..i.span.end] == *line
+                            })
+                            .map_or_else(Span::default, |i| i.span);
+                        self.file_diag(
+                            Severity::Error,
+                            "conflicting-global-arg",
+                            format!(
+                                "the global `ARG {name}` differs from the one of `{}` (`{other}`); the merged Dockerfile has one global scope",
+                                builds[*from].dockerfile
+                            ),
+                            rt,
+                            span,
+                        );
+                    }
+                    Some(_) => {}
+                    None => {
+                        global_args.insert(name, (line.clone(), r));
+                        hoisted.push(line);
+                    }
+                }
+            }
+            body.push_str(
+                edits
+                    .apply(&rt.text, Span::new(first_from, rt.text.len()))
+                    .trim_end(),
+            );
+            bodies.push(body);
+            for s in stages {
+                let from = match s.base {
+                    crate::dockerfile::model::Source::Stage(b) => renames[r].get(&b).cloned(),
+                    _ => None,
+                };
+                runtime_infos.push(StageInfo {
+                    name: renames[r].get(&s.index).cloned().or_else(|| s.name.clone()),
+                    role: "runtime",
+                    from: from.unwrap_or_else(|| s.base_name.clone()),
+                });
+            }
         }
+        stage_infos.extend(runtime_infos);
 
-        // Assemble: directives, hoisted ARGs, producer stages, staging, runtime.
-        let mut out = String::new();
-        for d in &rt.file.directives {
-            out.push_str(&rt.text[d.span.start..d.span.end]);
-            out.push('\n');
-        }
-        let first_from = rt.model.stages().first().map_or(0, |s| s.span.start);
-        let rt_pre = preamble_args(&rt, first_from);
+        // Assemble: directives, global ARGs, producer stages, runtimes.
+        let first = &builds[0];
+        let mut out = directives;
         let mut seen = BTreeSet::new();
         let mut args_block = String::new();
-        for line in hoisted.iter().chain(rt_pre.iter()) {
+        for line in &hoisted {
             if seen.insert(line.clone()) {
                 args_block.push_str(line);
                 args_block.push('\n');
@@ -796,46 +1132,282 @@ impl Converter<'_> {
             out.push_str(s.trim_end());
             out.push_str("\n\n");
         }
-        if let Some(name) = staging_name.get() {
-            out.push_str(&format!("# The artifacts laid out as the build script left them on the host.\nFROM scratch AS {name}\n"));
-            for line in &staging {
-                out.push_str(line);
-                out.push('\n');
-            }
-            out.push('\n');
-            stage_infos.push(StageInfo {
-                name: Some(name.clone()),
-                role: "artifacts",
-                from: "scratch".to_string(),
-            });
-        }
-        let body = edits.apply(&rt.text, Span::new(first_from, rt.text.len()));
-        out.push_str(body.trim_end());
+        out.push_str(&bodies.join("\n\n"));
         out.push('\n');
-        for s in rt.model.stages() {
-            stage_infos.push(StageInfo {
-                name: s.name.clone(),
-                role: "runtime",
-                from: s.base_name.clone(),
-            });
-        }
 
+        let ignore_file = self.merged_ignore(&views, &context, &first.dockerfile);
+        let targets: Vec<Target> = builds
+            .iter()
+            .enumerate()
+            .map(|(r, b)| Target {
+                image: b.tags.first().cloned(),
+                target: (fan_out || b.target.is_some())
+                    .then(|| renames[r].get(&finals[r]).cloned())
+                    .flatten()
+                    .or_else(|| b.target.clone()),
+                replaces: b.dockerfile.clone(),
+                build_args: target_args[r].clone(),
+            })
+            .collect();
+        let last = builds.len() - 1;
         Ok(Conversion {
             status: Status::Converted,
             output: Some(out),
-            dockerfile: Some(build.dockerfile.clone()),
+            dockerfile: Some(first.dockerfile.clone()),
             context: Some(if context.is_empty() {
                 ".".to_string()
             } else {
                 context.clone()
             }),
-            target_image: build.tags.first().cloned(),
-            build_args: all_args,
+            target_image: builds[last].tags.first().cloned(),
+            build_args: target_args[last].clone(),
             stages: stage_infos,
             artifacts,
+            targets,
+            dockerignore: ignore_file,
             diagnostics: Vec::new(),
             files_written: Vec::new(),
         })
+    }
+
+    /// Checks a runtime source holding an artifact against the legacy
+    /// build's ignore file: what it hid, the legacy runtime never saw.
+    fn ignore_fate(
+        &mut self,
+        rt: &Source,
+        span: Span,
+        ignore: &Option<IgnoreSource>,
+        context: &str,
+        path: &str,
+        origin: &str,
+    ) -> Fate {
+        let Some(ig) = ignore else {
+            return Fate::Visible;
+        };
+        let Some(rel) = relative_to(path, context) else {
+            return Fate::Visible;
+        };
+        if ig.rules.excluded(&rel) {
+            if let Some(p) = ig.rules.may_differ_below(&rel) {
+                let message = format!(
+                    "`{}` (line {}, `{}`) hides `{rel}` but re-includes some of it; which files of the artifact `{origin}` the legacy build saw is not known here",
+                    ig.path, p.line, p.text
+                );
+                self.file_diag(Severity::Error, "ignored-artifact-part", message, rt, span);
+                return Fate::Partly;
+            }
+            let line = ig.rules.deciding(&rel).map_or(0, |p| p.line);
+            let message = format!(
+                "`{}` (line {line}) hides `{rel}` from this build, so the legacy build never saw the artifact `{origin}` there",
+                ig.path
+            );
+            self.file_diag(Severity::Info, "ignored-artifact", message, rt, span);
+            return Fate::Hidden;
+        }
+        if let Some(p) = ig.rules.may_differ_below(&rel) {
+            let message = format!(
+                "`{}` (line {}, `{}`) may hide part of the artifact `{origin}` at `{rel}`, whose content is not known here; COPY --from copies all of it",
+                ig.path, p.line, p.text
+            );
+            self.file_diag(Severity::Error, "ignored-artifact-part", message, rt, span);
+            return Fate::Partly;
+        }
+        Fate::Visible
+    }
+
+    /// The ignore file the merged build needs, if the shared context's own
+    /// would show a stage other files than its own context did.
+    fn merged_ignore(
+        &mut self,
+        views: &[View],
+        context: &str,
+        dockerfile: &str,
+    ) -> Option<IgnoreFile> {
+        let current = self.ignore_of(dockerfile, context);
+        let current_rules = current
+            .as_ref()
+            .map(|c| c.rules.clone())
+            .unwrap_or_default();
+        let mut budget = WALK_LIMIT;
+        if views.iter().all(|v| {
+            self.view_mismatch(v, context, &current_rules, &mut budget)
+                .is_none()
+        }) {
+            return None;
+        }
+        // Outer contexts first; an inner one starts from everything visible
+        // (`!dir`) and adds its own patterns under its directory. Stages
+        // reading with `COPY` come before bind mounts at the same depth.
+        let mut order: Vec<&View> = Vec::new();
+        for v in views {
+            let same = |o: &&View| {
+                o.context == v.context
+                    && o.ignore.as_ref().map(|i| &i.path) == v.ignore.as_ref().map(|i| &i.path)
+            };
+            if !order.iter().any(same) {
+                order.push(v);
+            }
+        }
+        order.sort_by_key(|v| {
+            (
+                v.context.split('/').filter(|s| !s.is_empty()).count(),
+                v.mount,
+            )
+        });
+        let mut lines: Vec<String> = Vec::new();
+        for v in &order {
+            let Some(prefix) = relative_to(&v.context, context) else {
+                continue;
+            };
+            if !prefix.is_empty() && Rules::parse(&lines.join("\n")).touches(&prefix) {
+                lines.push(format!("!{prefix}"));
+            }
+            if let Some(ig) = &v.ignore {
+                lines.extend(if prefix.is_empty() {
+                    ig.rules.lines()
+                } else {
+                    ig.rules.under(&prefix)
+                });
+            }
+        }
+        let merged = Rules::parse(&lines.join("\n"));
+        let mut budget = WALK_LIMIT;
+        for v in views {
+            let Some(path) = self.view_mismatch(v, context, &merged, &mut budget) else {
+                continue;
+            };
+            let shown = match &v.ignore {
+                Some(ig) if ig.rules.excluded(&path) => format!("hid it (`{}`)", ig.path),
+                Some(ig) => format!("showed it (`{}`)", ig.path),
+                None => "showed it".to_string(),
+            };
+            let ctx = if v.context.is_empty() {
+                "."
+            } else {
+                &v.context
+            };
+            if v.mount {
+                let message = format!(
+                    "the bind mount `{ctx}` showed the container `{path}`, but the merged build context's ignore rules hide it from the stage's COPY"
+                );
+                if let Some(at) = v.at {
+                    self.script_diag(
+                        Severity::Warning,
+                        "mount-sees-ignored-files",
+                        message,
+                        at,
+                        None,
+                    );
+                }
+            } else if let Some((file, text)) = &v.stage {
+                self.diagnostics.push(Diagnostic {
+                    severity: Severity::Error,
+                    code: "dockerignore-conflict",
+                    message: format!(
+                        "one ignore file cannot give every stage its own view of `{}`: this stage's context `{ctx}` {shown}, another stage's does not",
+                        join(&v.context, &path)
+                    ),
+                    file: file.clone(),
+                    span: Some(Span::new(0, text.lines().next().map_or(0, str::len))),
+                    line: Some(1),
+                    column: Some(1),
+                    help: Some("give the stages' contexts the same .dockerignore patterns".to_string()),
+                });
+            }
+        }
+        if merged.lines() == current_rules.lines() {
+            return None;
+        }
+        let path = format!("{dockerfile}.dockerignore");
+        let replaces = current
+            .map(|c| c.path)
+            .unwrap_or_else(|| join(context, ".dockerignore"));
+        let mut content = format!(
+            "# Written by msmigrate for {dockerfile}: BuildKit reads this file instead of\n# {replaces}, so each stage sees the files its own build context showed it.\n"
+        );
+        for l in &lines {
+            content.push_str(l);
+            content.push('\n');
+        }
+        Some(IgnoreFile {
+            path,
+            replaces,
+            content,
+        })
+    }
+
+    /// The first path (relative to the view's context) that a stage read
+    /// and whose fate under `rules` (of the shared `context`) differs from
+    /// the one its own context gave it. Walks the checkout, at most
+    /// `budget` entries in all.
+    fn view_mismatch(
+        &self,
+        v: &View,
+        context: &str,
+        rules: &Rules,
+        budget: &mut usize,
+    ) -> Option<String> {
+        let prefix = relative_to(&v.context, context)?;
+        let fate = |p: &str| v.ignore.as_ref().is_some_and(|i| i.rules.excluded(p));
+        for read in &v.reads {
+            let literal: Vec<&str> = read
+                .split('/')
+                .take_while(|s| !s.contains(['*', '?', '[']))
+                .collect();
+            let Some(root) = hostfs::normalize(&literal.join("/")) else {
+                continue;
+            };
+            let base = self.dir.join(&v.context);
+            for entry in walkdir::WalkDir::new(base.join(&root))
+                .follow_links(false)
+                .into_iter()
+                .filter_map(Result::ok)
+            {
+                if *budget == 0 {
+                    return None;
+                }
+                *budget -= 1;
+                let Ok(rel) = entry.path().strip_prefix(&base) else {
+                    continue;
+                };
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                if rel.is_empty() {
+                    continue;
+                }
+                if fate(&rel) != rules.excluded(&join(&prefix, &rel)) {
+                    return Some(rel);
+                }
+            }
+        }
+        None
+    }
+
+    /// ADD of an artifact: ADD extracts local tar archives, COPY --from
+    /// does not.
+    fn add_of_artifact(&mut self, rt: &Source, instr: &Instruction, piece: &Piece) {
+        if is_archive(&piece.host_path) {
+            self.file_diag(
+                Severity::Error,
+                "add-extracts-archive",
+                format!(
+                    "ADD extracts the archive `{}` into `{}`; COPY --from would copy the archive file itself, and the tree cannot be made without running `tar` in a stage whose image is not known to have it",
+                    piece.host_path, piece.dest
+                ),
+                rt,
+                instr.span,
+            );
+        } else if !piece.known_dir {
+            self.file_diag(
+                Severity::Warning,
+                "add-of-artifact",
+                format!(
+                    "ADD would extract `{}` if it were a tar archive; it is converted to COPY --from, assuming it is not one",
+                    piece.host_path
+                ),
+                rt,
+                instr.span,
+            );
+        }
     }
 
     /// The builder Dockerfile as stages of the output: the target stage is
@@ -1042,6 +1614,7 @@ impl Converter<'_> {
         instr: &Instruction,
         context: &str,
         host: &HostFs,
+        ignore: &Option<IgnoreSource>,
     ) -> Option<CopyPlan> {
         if instr.args.len() < 2 {
             return None;
@@ -1072,16 +1645,56 @@ impl Converter<'_> {
                 plan.kept.push(word.text.clone());
                 continue;
             };
+            let origin_of = |l: usize| match &host.layers[l].origin {
+                Origin::Container { path, .. } => path.clone(),
+                Origin::Checkout(p) => p.clone(),
+            };
             if expanded.contains(['*', '?', '[']) {
                 let matches: Vec<usize> = (0..host.layers.len())
                     .filter(|&l| glob_match(&path, &host.layers[l].host) && !host.layers[l].merged)
                     .collect();
                 if matches.is_empty() {
+                    // A glob inside an artifact directory (`target/*.war`
+                    // after `docker cp c:/app/target .`) matches the same
+                    // names inside the container directory.
+                    let literal: Vec<&str> = path
+                        .split('/')
+                        .take_while(|s| !s.contains(['*', '?', '[']))
+                        .collect();
+                    let dir = literal.join("/");
+                    let rest = path[dir.len()..].trim_start_matches('/').to_string();
+                    if let Resolution::Layer { layer, rel } = host.resolve(&dir)
+                        && matches!(host.layers[layer].origin, Origin::Container { .. })
+                    {
+                        let origin = origin_of(layer);
+                        let inside = join_abs(&origin, &join(&rel, &rest));
+                        self.file_diag(
+                            Severity::Info,
+                            "glob-in-artifact",
+                            format!(
+                                "`{}` matches inside the artifact `{origin}`: the glob is kept, as `{inside}` in the stage",
+                                word.text
+                            ),
+                            rt,
+                            word.span,
+                        );
+                        plan.kept_unchanged = false;
+                        self.piece(&mut plan, host, layer, &join(&rel, &rest), &dest, false);
+                        if glob_matches_checkout(self.dir, &path) {
+                            plan.kept.push(word.text.clone());
+                        }
+                        continue;
+                    }
                     plan.kept.push(word.text.clone());
                     continue;
                 }
                 for l in matches {
-                    self.piece(&mut plan, host, l, "", &dest, false);
+                    let at = host.layers[l].host.clone();
+                    if self.ignore_fate(rt, word.span, ignore, context, &at, &origin_of(l))
+                        != Fate::Hidden
+                    {
+                        self.piece(&mut plan, host, l, "", &dest, false);
+                    }
                 }
                 if glob_matches_checkout(self.dir, &path) {
                     plan.kept.push(word.text.clone());
@@ -1093,6 +1706,13 @@ impl Converter<'_> {
             match host.resolve(&path) {
                 Resolution::Checkout | Resolution::Missing => plan.kept.push(word.text.clone()),
                 Resolution::Layer { layer, rel } => {
+                    if self.ignore_fate(rt, word.span, ignore, context, &path, &origin_of(layer))
+                        == Fate::Hidden
+                    {
+                        // The legacy COPY found nothing there; keep it as written.
+                        plan.kept.push(word.text.clone());
+                        continue;
+                    }
                     plan.kept_unchanged = false;
                     self.piece(&mut plan, host, layer, &rel, &dest, false);
                 }
@@ -1115,7 +1735,12 @@ impl Converter<'_> {
                         plan.kept_unchanged = false;
                     }
                     for (layer, rel) in layers {
-                        self.piece(&mut plan, host, layer, &rel, &dest, true);
+                        let at = join(&path, &rel);
+                        if self.ignore_fate(rt, word.span, ignore, context, &at, &origin_of(layer))
+                            != Fate::Hidden
+                        {
+                            self.piece(&mut plan, host, layer, &rel, &dest, true);
+                        }
                     }
                 }
             }
@@ -1140,7 +1765,7 @@ impl Converter<'_> {
     ) {
         let l = &host.layers[layer];
         let (c, root) = match &l.origin {
-            Origin::Container { container, path } => (*container, path.clone()),
+            Origin::Container { container, path } => (self.reps[*container], path.clone()),
             Origin::Checkout(original) => {
                 // A checkout file moved on the host: copy it from its original place.
                 plan.kept_unchanged = false;
@@ -1169,9 +1794,209 @@ impl Converter<'_> {
             dest: dest_path,
             host_path: l.host.clone(),
             needs_staging,
+            known_dir: below || (rel.is_empty() && known_dir),
             post: l.post.clone(),
         });
     }
+}
+
+/// One runtime image of a conversion and how to build it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Target {
+    /// Its tag in the legacy script.
+    pub image: Option<String>,
+    /// The stage to build with `docker build --target`; `null` when the
+    /// Dockerfile's last stage is the image.
+    pub target: Option<String>,
+    /// The runtime Dockerfile the legacy script built it from.
+    pub replaces: String,
+    /// `--build-arg` values its build needs.
+    pub build_args: BTreeMap<String, String>,
+}
+
+/// An ignore file the output needs next to it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct IgnoreFile {
+    /// `<dockerfile>.dockerignore`, relative to the setup directory.
+    pub path: String,
+    /// The ignore file BuildKit reads it instead of.
+    pub replaces: String,
+    /// Its text.
+    pub content: String,
+}
+
+/// An ignore file of the setup, read.
+#[derive(Debug, Clone)]
+struct IgnoreSource {
+    /// Relative to the setup directory.
+    path: String,
+    rules: Rules,
+}
+
+/// What a runtime source saw of an artifact through `.dockerignore`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Visible,
+    Hidden,
+    Partly,
+}
+
+/// What one stage of the output read from its own build context.
+struct View {
+    /// The context directory, relative to the setup directory.
+    context: String,
+    /// Its ignore file (`None`: everything visible, as for a bind mount).
+    ignore: Option<IgnoreSource>,
+    /// The sources it read, relative to the context (globs allowed).
+    reads: Vec<String>,
+    /// A bind mount of a `docker run`, now copied in.
+    mount: bool,
+    /// The Dockerfile (path, text) the stage comes from.
+    stage: Option<(String, String)>,
+    /// For a bind mount: where the script mounts it.
+    at: Option<Location>,
+}
+
+/// At most this many checkout entries are compared when checking ignore files.
+const WALK_LIMIT: usize = 50_000;
+
+/// A runtime build read and planned.
+struct RuntimePlan {
+    /// Index into the flow's builds.
+    build: usize,
+    src: Source,
+    args: BTreeMap<String, String>,
+    /// The COPY/ADD instructions that read artifacts, with their plans.
+    plans: Vec<(usize, CopyPlan)>,
+    /// The producers (representative containers) it reads from.
+    needed: BTreeSet<usize>,
+    /// The ignore file its legacy build read.
+    ignore: Option<IgnoreSource>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Why a build after an extraction is not converted.
+enum Skip {
+    /// Its Dockerfile could not be read (diagnosed).
+    Unreadable,
+    /// It is multi-stage and reads no extracted file.
+    AlreadyConverted,
+    /// It reads no extracted file.
+    NotConsumed,
+}
+
+/// For each container, the first container with the same content: one
+/// that ran no build work stands for every such container of its image.
+fn producer_reps(flow: &Flow) -> Vec<usize> {
+    let mut first: BTreeMap<String, usize> = BTreeMap::new();
+    flow.containers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if c.run.is_some() && !c.reads_only {
+                return i;
+            }
+            let key = match &c.image {
+                ImageRef::Build(b) => format!("build {b}"),
+                ImageRef::External(image) => format!("image {image}"),
+            };
+            *first.entry(key).or_insert(i)
+        })
+        .collect()
+}
+
+/// Runtimes that share a producer or a Dockerfile, in script order.
+fn group_runtimes(plans: Vec<RuntimePlan>) -> Vec<Vec<RuntimePlan>> {
+    let n = plans.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for a in 0..n {
+        for b in a + 1..n {
+            let linked = plans[a]
+                .needed
+                .intersection(&plans[b].needed)
+                .next()
+                .is_some()
+                || plans[a].src.path == plans[b].src.path;
+            if linked {
+                let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+                parent[rb.max(ra)] = ra.min(rb);
+            }
+        }
+    }
+    let roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
+    let mut groups: Vec<(usize, Vec<RuntimePlan>)> = Vec::new();
+    for (i, p) in plans.into_iter().enumerate() {
+        match groups.iter_mut().find(|(r, _)| *r == roots[i]) {
+            Some((_, g)) => g.push(p),
+            None => groups.push((roots[i], vec![p])),
+        }
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
+}
+
+/// The stage name a runtime image's target gets: from its tag, else from
+/// its Dockerfile's name (`Dockerfile.api`, `api.Dockerfile`, `api/Dockerfile`).
+fn target_wanted(build: &ImageBuild) -> String {
+    if let Some(tag) = build.tags.first() {
+        return stage_name_from_tag(tag);
+    }
+    let name = basename(&build.dockerfile);
+    let lower = name.to_lowercase();
+    let stem = if let Some(rest) = lower.strip_prefix("dockerfile.") {
+        rest.to_string()
+    } else if let Some(rest) = lower.strip_suffix(".dockerfile") {
+        rest.to_string()
+    } else {
+        let parent = build.dockerfile.rsplit_once('/').map_or("", |(p, _)| p);
+        basename(parent).to_string()
+    };
+    stage_name_from_tag(if stem.is_empty() { "runtime" } else { &stem })
+}
+
+/// The name of an `ARG NAME[=value]` line.
+fn arg_name_value(line: &str) -> (String, Option<String>) {
+    let rest = line.trim_start()[3..].trim();
+    match rest.split_once('=') {
+        Some((k, v)) => (k.trim().to_string(), Some(v.to_string())),
+        None => (rest.to_string(), None),
+    }
+}
+
+/// The sources a stage's Dockerfile reads from its context, relative to
+/// it; for a runtime, without the ones now copied from stages.
+fn reads_of(src: &Source, plans: Option<&Vec<(usize, CopyPlan)>>) -> Vec<String> {
+    let mut reads = Vec::new();
+    for (i, instr) in src.file.instructions.iter().enumerate() {
+        if let Some((_, plan)) = plans.and_then(|p| p.iter().find(|(j, _)| *j == i)) {
+            reads.extend(
+                plan.kept
+                    .iter()
+                    .filter(|k| !k.starts_with("<<") && !k.contains("://"))
+                    .map(|k| expand_or_raw(src, i, k)),
+            );
+            continue;
+        }
+        for w in context_sources(instr) {
+            reads.push(expand_or_raw(src, i, &w.text));
+        }
+    }
+    reads
+}
+
+fn expand_or_raw(src: &Source, instruction: usize, word: &str) -> String {
+    src.model
+        .expand(instruction, word)
+        .map(|e| e.word)
+        .unwrap_or_else(|_| word.to_string())
+        .trim_start_matches('/')
+        .to_string()
 }
 
 /// A command as an image records it: exec form or shell form.
@@ -1265,6 +2090,8 @@ struct Piece {
     host_path: String,
     /// The host name differs from the container name: lay it out first.
     needs_staging: bool,
+    /// The artifact is known to be a directory (or to sit in one).
+    known_dir: bool,
     /// Host post-processing to redo in the producer.
     post: Vec<PostStep>,
 }
@@ -1340,6 +2167,35 @@ fn preamble_args(src: &Source, first_from: usize) -> Vec<String> {
         .filter(|i| i.span.end <= first_from && i.keyword == Keyword::Arg)
         .map(|i| src.text[i.span.start..i.span.end].to_string())
         .collect()
+}
+
+/// The VOLUME paths the stage (with its parent stages in the same file)
+/// declares, each with the Dockerfile's path.
+fn stage_volumes(src: &Source, stage: usize) -> Vec<(String, String)> {
+    let stages = src.model.stages();
+    let mut out = Vec::new();
+    let mut s = stage;
+    loop {
+        for i in stages[s].commands.clone() {
+            let instr = &src.file.instructions[i];
+            if instr.keyword == Keyword::Volume {
+                for w in &instr.args {
+                    let word = src
+                        .model
+                        .expand(i, &w.text)
+                        .map_or_else(|_| w.text.clone(), |e| e.word);
+                    out.extend(
+                        word.split_whitespace()
+                            .map(|p| (p.to_string(), src.path.clone())),
+                    );
+                }
+            }
+        }
+        match stages[s].base {
+            crate::dockerfile::model::Source::Stage(parent) if parent < s => s = parent,
+            _ => return out,
+        }
+    }
 }
 
 /// The user the stage's last `USER` sets (inherited from a parent stage in

@@ -223,10 +223,28 @@ impl Flow {
                         at: cmd.at,
                     });
                 }
-                DockerCall::Cp(cp) => {
-                    flow.extractions += 1;
-                    flow.docker_cp(&mut host, cmd, &cp, &names, &by_step, step)
-                }
+                DockerCall::Cp(cp) => match (&cp.source, &cp.dest) {
+                    (CpPath::Container { .. }, _) => {
+                        flow.extractions += 1;
+                        flow.docker_cp(&mut host, cmd, &cp, &names, &by_step, step)
+                    }
+                    // Copying into a container hands nothing to the host.
+                    (CpPath::Host(_), CpPath::Container { .. }) => {}
+                    (CpPath::Host(source), CpPath::Host(_)) => {
+                        flow.extractions += 1;
+                        flow.problems.push(Problem {
+                            message: format!(
+                                "neither side of this `docker cp` names a container as `CONTAINER:PATH`: the source is {}",
+                                describe(source)
+                            ),
+                            at: cp.at.0,
+                            help: Some(
+                                "name the container with `docker create --name NAME` and copy from `NAME:PATH`"
+                                    .to_string(),
+                            ),
+                        });
+                    }
+                },
                 DockerCall::Lifecycle { verb, containers } if verb == "start" => {
                     // A created container that is started runs its command:
                     // build work, like `docker run`.
@@ -318,7 +336,10 @@ impl Flow {
             return Some(c);
         }
         self.problems.push(Problem {
-            message: format!("container `{}` is not one the script created", text(value)),
+            message: format!(
+                "the container named by {} is not one the script created",
+                describe(value)
+            ),
             at,
             help: Some(
                 "create it with `docker create --name NAME IMAGE` in the same script".to_string(),
@@ -523,6 +544,48 @@ impl Flow {
                     });
                 }
             }
+            "tar" => {
+                // `tar -xf ARCHIVE` of an extracted archive: what it unpacks
+                // is known only inside the archive.
+                let mut words = words[1..].iter();
+                let Some(first) = words.next() else { return };
+                let extracts = first == "--extract"
+                    || first == "--get"
+                    || (!first.starts_with("--") && first.contains('x'));
+                if !extracts {
+                    return;
+                }
+                let mut archive = None;
+                let mut rest = words.clone();
+                if !first.starts_with("--") && first.contains('f') {
+                    archive = rest.next().cloned();
+                }
+                let mut all = words;
+                while let Some(w) = all.next() {
+                    if let Some(f) = w.strip_prefix("--file=") {
+                        archive = Some(f.to_string());
+                    } else if w == "-f" || w == "--file" {
+                        archive = all.next().cloned();
+                    }
+                }
+                let Some(path) = archive.and_then(|a| resolve(&a)) else {
+                    return;
+                };
+                if let hostfs::Resolution::Layer { layer, .. } = host.resolve(&path)
+                    && let hostfs::Origin::Container { path: from, .. } = &host.layers[layer].origin
+                {
+                    self.problems.push(Problem {
+                        message: format!(
+                            "`tar` unpacks the extracted archive `{path}` (from `{from}`) on the host: the files it holds are not known here"
+                        ),
+                        at: cmd.at,
+                        help: Some(
+                            "unpack it in the builder's Dockerfile (`RUN tar -xf ...`) and copy the unpacked tree out instead"
+                                .to_string(),
+                        ),
+                    });
+                }
+            }
             "strip" => {
                 for p in paths.iter().filter_map(|p| resolve(p)) {
                     let _ = host.post_step(&p, |rel| PostStep::Strip { rel });
@@ -531,6 +594,21 @@ impl Flow {
             _ => {}
         }
     }
+}
+
+/// A value for messages: literal parts quoted, captured output named by its
+/// command (`command #N`, which the flow rewrites to the command's text).
+fn describe(value: &Value) -> String {
+    value
+        .parts
+        .iter()
+        .map(|p| match p {
+            Part::Lit(l) => format!("`{l}`"),
+            Part::Output(i) => format!("the output of command #{i}"),
+            Part::Unknown(u) => format!("`{}`", u.text),
+        })
+        .collect::<Vec<_>>()
+        .join(" then ")
 }
 
 /// `--build-arg K=V`; a value not known statically (`K=$https_proxy`) is

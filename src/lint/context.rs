@@ -3,7 +3,9 @@
 //! use).
 
 use std::cell::OnceCell;
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use super::data::Data;
 use super::shell::{self, Command, PackageOp};
@@ -24,6 +26,17 @@ pub enum Role {
     Unused,
 }
 
+/// What a lint run knows besides the file: rule data and settings.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    /// Rule data.
+    pub data: &'a Data,
+    /// Registries base images may come from (empty: any).
+    pub trusted: &'a [String],
+    /// The build scripts of directories, read once per run.
+    pub dirs: &'a DirCache,
+}
+
 /// One file under lint.
 pub struct Ctx<'a> {
     /// The path shown in findings.
@@ -38,6 +51,8 @@ pub struct Ctx<'a> {
     pub data: &'a Data,
     /// Registries base images may come from (empty: any).
     pub trusted: &'a [String],
+    /// The build scripts of directories, read once per run.
+    pub dirs: &'a DirCache,
     roles: Vec<Role>,
     commands: Vec<OnceCell<Vec<Command>>>,
     ops: Vec<OnceCell<Vec<PackageOp>>>,
@@ -50,10 +65,14 @@ impl<'a> Ctx<'a> {
         dir: Option<&'a Path>,
         df: &'a Dockerfile,
         model: &'a Model,
-        data: &'a Data,
+        env: Env<'a>,
         explicit_target: bool,
-        trusted: &'a [String],
     ) -> Ctx<'a> {
+        let Env {
+            data,
+            trusted,
+            dirs,
+        } = env;
         let roles = roles(model, explicit_target);
         let n = df.instructions.len();
         Ctx {
@@ -63,6 +82,7 @@ impl<'a> Ctx<'a> {
             model,
             data,
             trusted,
+            dirs,
             roles,
             commands: (0..n).map(|_| OnceCell::new()).collect(),
             ops: (0..n).map(|_| OnceCell::new()).collect(),
@@ -211,4 +231,63 @@ fn direct_roles(model: &Model, explicit_target: bool) -> Vec<Role> {
         }
     }
     roles
+}
+
+/// A build script beside a Dockerfile: a `*.sh` or a Makefile that mentions
+/// docker.
+#[derive(Debug)]
+pub struct Script {
+    /// Its file name.
+    pub name: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// The build scripts of each directory, read once per run however many
+/// Dockerfiles the directory holds (a corpus directory of hundreds of
+/// Dockerfiles would otherwise be listed once per file).
+#[derive(Debug, Default, Clone)]
+pub struct DirCache(Arc<Mutex<HashMap<PathBuf, Arc<Vec<Script>>>>>);
+
+impl DirCache {
+    /// The scripts in `dir`, sorted by name.
+    pub fn scripts(&self, dir: &Path) -> Arc<Vec<Script>> {
+        if let Some(found) = self.lock().get(dir) {
+            return found.clone();
+        }
+        let scripts = Arc::new(read_scripts(dir));
+        self.lock().insert(dir.to_path_buf(), scripts.clone());
+        scripts
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<Vec<Script>>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn read_scripts(dir: &Path) -> Vec<Script> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut scripts: Vec<Script> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // The name first: a stat per entry would cost more than the lint.
+            let is_script = name.ends_with(".sh")
+                || matches!(name.as_str(), "Makefile" | "makefile" | "GNUmakefile");
+            if !is_script {
+                return None;
+            }
+            // Scripts are small; a huge file is not a build script.
+            let meta = std::fs::metadata(entry.path()).ok()?;
+            if !meta.is_file() || meta.len() > 1 << 20 {
+                return None;
+            }
+            let text = std::fs::read_to_string(entry.path()).ok()?;
+            text.contains("docker").then_some(Script { name, text })
+        })
+        .collect();
+    scripts.sort_by(|a, b| a.name.cmp(&b.name));
+    scripts
 }

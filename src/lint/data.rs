@@ -41,6 +41,10 @@ pub struct ImagePair {
     pub note: String,
 }
 
+fn parse(name: &str, text: &str) -> Result<DataFile, LoadError> {
+    serde_yaml::from_str(text).map_err(|e| yaml_error(name, text, &e))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DataFile {
@@ -56,15 +60,23 @@ impl Data {
     /// The data compiled into the binary.
     pub fn builtin() -> Result<Data, LoadError> {
         let mut data = Data::default();
-        for (name, text) in super::rules::builtin_data() {
-            data.add(&format!("rules/data/{name}"), text)?;
+        for (name, text, json) in super::rules::builtin_data() {
+            let file = match serde_json::from_str::<DataFile>(json) {
+                Ok(file) => file,
+                Err(_) => parse(&format!("rules/data/{name}"), text)?,
+            };
+            data.merge(file);
         }
         Ok(data)
     }
 
     /// Merges one data file in.
     pub fn add(&mut self, name: &str, text: &str) -> Result<(), LoadError> {
-        let file: DataFile = serde_yaml::from_str(text).map_err(|e| yaml_error(name, text, &e))?;
+        self.merge(parse(name, text)?);
+        Ok(())
+    }
+
+    fn merge(&mut self, file: DataFile) {
         for (set, formats) in file.package_sets {
             let entry = self.package_sets.entry(set).or_default();
             for (format, patterns) in formats {
@@ -73,7 +85,6 @@ impl Data {
         }
         self.image_pairs.extend(file.image_pairs);
         self.well_known_images.extend(file.well_known_images);
-        Ok(())
     }
 
     /// The first pattern of set `set` matching package `name` of `format`.

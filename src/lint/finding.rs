@@ -95,6 +95,50 @@ impl Range {
     }
 }
 
+/// Where each line of a text starts, to locate many offsets in one file
+/// without rescanning it from the top each time.
+#[derive(Debug, Clone)]
+pub struct LineIndex<'a> {
+    source: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `source`.
+    pub fn new(source: &'a str) -> LineIndex<'a> {
+        let mut starts = vec![0];
+        starts.extend(
+            source
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { source, starts }
+    }
+
+    /// Same as [`position_of`].
+    pub fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.source.len());
+        while !self.source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let line_start = self.starts[line - 1];
+        let column = self.source[line_start..offset].chars().count() + 1;
+        Position { line, column }
+    }
+
+    /// Same as [`Range::locate`].
+    pub fn range(&self, span: Span) -> Range {
+        Range {
+            span,
+            start: self.position(span.start),
+            end: self.position(span.end),
+        }
+    }
+}
+
 /// The line and column of byte `offset` (clamped to the source and to a
 /// character boundary).
 pub fn position_of(source: &str, offset: usize) -> Position {
@@ -202,4 +246,22 @@ pub struct Report {
     pub files: Vec<LintedFile>,
     /// Every rule that was enabled for this run, sorted by id.
     pub rules: Vec<RuleMeta>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_agrees_with_a_scan() {
+        let text = "ab\néé x\n\nlast";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                index.position(offset),
+                position_of(text, offset),
+                "offset {offset}"
+            );
+        }
+    }
 }

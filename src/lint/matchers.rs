@@ -1009,31 +1009,8 @@ fn builder_pattern(ctx: &Ctx) -> Vec<Hit> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut scripts: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            p.is_file()
-                && (name.ends_with(".sh")
-                    || matches!(name.as_str(), "Makefile" | "makefile" | "GNUmakefile"))
-        })
-        .collect();
-    scripts.sort();
-    for script in scripts {
-        // Scripts are small; a huge file is not a build script.
-        if std::fs::metadata(&script).map_or(true, |m| m.len() > 1 << 20) {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&script) else {
-            continue;
-        };
+    for script in ctx.dirs.scripts(dir).iter() {
+        let (script_name, text) = (&script.name, &script.text);
         let Some(cp_line) = text.lines().position(|l| {
             let l = l.trim_start();
             !l.starts_with('#') && (l.contains("docker cp ") || l.contains("docker container cp "))
@@ -1045,10 +1022,6 @@ fn builder_pattern(ctx: &Ctx) -> Vec<Hit> {
         if !mentions {
             continue;
         }
-        let script_name = script
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         return vec![
             Hit::at(first.span)
                 .var("script", script_name)

@@ -23,7 +23,7 @@ use std::path::Path;
 use config::Config;
 use context::Ctx;
 use data::Data;
-use finding::{Edit, Finding, Label, LintedFile, Range, RuleMeta};
+use finding::{Edit, Finding, Label, LineIndex, LintedFile, RuleMeta};
 use matchers::{Hit, Matcher};
 use rules::{LoadError, Rule};
 use suppress::Dialect;
@@ -36,6 +36,7 @@ use crate::dockerfile::{self, Span};
 pub struct Linter {
     rules: Vec<Rule>,
     data: Data,
+    dirs: context::DirCache,
 }
 
 /// What to lint for.
@@ -54,6 +55,7 @@ impl Linter {
         Ok(Linter {
             rules: rules::builtin()?,
             data: Data::builtin()?,
+            dirs: context::DirCache::default(),
         })
     }
 
@@ -142,15 +144,13 @@ impl Linter {
                 e.help_text(),
             );
         }
-        let ctx = Ctx::new(
-            path,
-            dir,
-            &df,
-            &model,
-            &self.data,
-            options.target.as_deref().is_some_and(|t| !t.is_empty()),
-            &config.trusted_registries,
-        );
+        let env = context::Env {
+            data: &self.data,
+            trusted: &config.trusted_registries,
+            dirs: &self.dirs,
+        };
+        let explicit_target = options.target.as_deref().is_some_and(|t| !t.is_empty());
+        let ctx = Ctx::new(path, dir, &df, &model, env, explicit_target);
         let mut raised: Vec<(&Rule, Hit)> = Vec::new();
         for rule in self.rules.iter().filter(|r| !ignored(config, r)) {
             for hit in rule.matcher.run(&ctx) {
@@ -179,9 +179,10 @@ impl Linter {
             }
             keep
         });
+        let index = LineIndex::new(&df.source);
         let mut findings: Vec<Finding> = raised
             .into_iter()
-            .map(|(rule, hit)| self.finding(config, &df.source, rule, hit))
+            .map(|(rule, hit)| self.finding(config, &index, rule, hit))
             .collect();
 
         if let Some(rule) = self
@@ -218,7 +219,7 @@ impl Linter {
                             .to_string(),
                     );
                     hit.fix = Some(remove_code(&df.source, pragma, ci));
-                    findings.push(self.finding(config, &df.source, rule, hit));
+                    findings.push(self.finding(config, &index, rule, hit));
                 }
             }
         }
@@ -248,11 +249,11 @@ impl Linter {
             ..Hit::default()
         };
         hit.vars.insert("error", message);
-        vec![self.finding(config, source, rule, hit)]
+        vec![self.finding(config, &LineIndex::new(source), rule, hit)]
     }
 
-    fn finding(&self, config: &Config, source: &str, rule: &Rule, hit: Hit) -> Finding {
-        let locate = |span: Span| Range::locate(source, span);
+    fn finding(&self, config: &Config, index: &LineIndex, rule: &Rule, hit: Hit) -> Finding {
+        let locate = |span: Span| index.range(span);
         Finding {
             rule: rule.id.clone(),
             name: rule.name.clone(),

@@ -167,7 +167,17 @@ pub type LoadError = Box<SourceDiagnostic>;
 
 /// Parses one rule file. `name` is shown in errors.
 pub fn parse_rule(name: &str, text: &str) -> Result<Rule, LoadError> {
-    let rule: Rule = serde_yaml::from_str(text).map_err(|e| yaml_error(name, text, &e))?;
+    parse_rule_with(name, text, None)
+}
+
+/// Parses a rule from its JSON form when given (see `build.rs`), falling
+/// back to the YAML `text` for anything the JSON does not give cleanly.
+fn parse_rule_with(name: &str, text: &str, json: Option<&str>) -> Result<Rule, LoadError> {
+    let from_json = json.and_then(|j| serde_json::from_str::<Rule>(j).ok());
+    let rule: Rule = match from_json {
+        Some(rule) => rule,
+        None => serde_yaml::from_str(text).map_err(|e| yaml_error(name, text, &e))?,
+    };
     let at = |key: &str| key_span(text, key);
     let fail = |span: Span, msg: String| -> LoadError {
         Box::new(SourceDiagnostic::new(name, text, span, msg, "here", None))
@@ -252,15 +262,15 @@ pub fn yaml_error(name: &str, text: &str, e: &serde_yaml::Error) -> LoadError {
 /// The rules compiled into the binary, sorted by id.
 pub fn builtin() -> Result<Vec<Rule>, LoadError> {
     let mut rules = Vec::new();
-    for (name, text) in embedded::RULES {
-        rules.push(parse_rule(&format!("rules/{name}"), text)?);
+    for (name, text, json) in embedded::RULES {
+        rules.push(parse_rule_with(&format!("rules/{name}"), text, Some(json))?);
     }
     check_unique(&mut rules)?;
     Ok(rules)
 }
 
-/// The embedded data files, by file name.
-pub fn builtin_data() -> impl Iterator<Item = (&'static str, &'static str)> {
+/// The embedded data files: file name, YAML text and its JSON form.
+pub fn builtin_data() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
     embedded::DATA.iter().copied()
 }
 
@@ -389,5 +399,21 @@ mod tests {
         let out = fill_template("a {x} {{y}} {z}", |k| (k == "x").then(|| "1".to_string()));
         assert_eq!(out, "a 1 {y} {z}");
         assert_eq!(placeholders("a {x} {{y}} {z}"), vec!["x", "z"]);
+    }
+}
+
+#[cfg(test)]
+mod embedded_tests {
+    use super::*;
+
+    /// The fast path is taken: every embedded rule and data file loads from
+    /// its JSON form, so start-up never parses YAML.
+    #[test]
+    fn embedded_json_forms_load() {
+        for (name, _, json) in embedded::RULES {
+            if let Err(e) = serde_json::from_str::<Rule>(json) {
+                panic!("{name}: {e}");
+            }
+        }
     }
 }

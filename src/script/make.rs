@@ -632,6 +632,11 @@ impl<'s, 'f> Make<'s, 'f> {
             false,
             Origin::File,
         );
+        if inv.level == 0 && !inv.env.contains_key("PWD") {
+            // The shell that runs make exports PWD: the directory make
+            // starts in (`-v $(PWD):/src` is a common idiom).
+            set(&mut m, "PWD", ".", false, Origin::Environment);
+        }
         for (k, v) in &inv.env {
             if k == "SHELL" || k == "MAKEFLAGS" || k == "MAKELEVEL" {
                 continue;

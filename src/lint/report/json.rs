@@ -40,7 +40,17 @@ struct Edit<'a> {
 }
 
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    let entries: Vec<Entry> = findings(report)
+    super::write_json(out, &entries(report))
+}
+
+/// The findings as the JSON format's array, for embedding in other reports
+/// (`convert --format json` has them as its `lint` field).
+pub fn to_value(report: &Report) -> serde_json::Value {
+    serde_json::to_value(entries(report)).unwrap_or_default()
+}
+
+fn entries(report: &Report) -> Vec<Entry<'_>> {
+    findings(report)
         .map(|(file, f)| Entry {
             rule: &f.rule,
             name: &f.name,
@@ -67,6 +77,5 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()
                     .collect(),
             }),
         })
-        .collect();
-    super::write_json(out, &entries)
+        .collect()
 }

@@ -23,6 +23,8 @@ use sha2::{Digest, Sha256};
 
 use super::finding::{Finding, LintedFile, Range, Report, Severity};
 
+pub use json::to_value as json_value;
+
 /// Where msmigrate is documented; the tool URI in SARIF and rdjson.
 pub const TOOL_URI: &str = "https://github.com/msmigrate/msmigrate";
 
