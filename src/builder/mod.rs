@@ -1,0 +1,17 @@
+//! The embedded, daemonless image builder behind `msmigrate build`.
+//!
+//! - [`oci`]: the image format's documents and digests;
+//! - [`store`]: the content-addressed local store (blobs, images, extracted layers);
+//! - [`archive`]: docker-archive and OCI layout, read and written;
+//! - [`layer`]: layer tars to directories (overlay format) and back;
+//! - [`sandbox`]: namespaces and overlay mounts that RUN executes in;
+//! - [`copy`]: COPY and ADD with Docker's semantics, and the build context;
+//! - [`build`]: the stage executor that ties them together.
+
+pub mod oci;
+pub mod store;
+pub mod archive;
+pub mod layer;
+pub mod sandbox;
+pub mod copy;
+pub mod build;
