@@ -9,6 +9,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // RUN's sandbox helper: a re-execution of this binary, before clap.
+    use msmigrate::builder::sandbox;
+    if std::env::args_os().nth(1).as_deref() == Some(std::ffi::OsStr::new(sandbox::HELPER_ARG)) {
+        sandbox::helper_main();
+    }
     let args = cli::Cli::parse();
     cli::output::init(args.color);
     match cli::run(args) {

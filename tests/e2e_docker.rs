@@ -9,132 +9,14 @@
 //! turns a missing engine into a failure instead of a loud skip).
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-use sha2::{Digest, Sha256};
 
 mod common;
 
 use common::convert_case;
+use common::docker::*;
 use msmigrate::convert;
-
-fn docker_bin() -> String {
-    std::env::var("MSMIGRATE_DOCKER").unwrap_or_else(|_| "/usr/bin/docker".to_string())
-}
-
-fn docker(args: &[&str]) -> Result<Vec<u8>, String> {
-    docker_with(args, false)
-}
-
-/// Runs docker with the classic builder, or with BuildKit when `buildkit`
-/// (what a Dockerfile-specific `.dockerignore` needs).
-fn docker_with(args: &[&str], buildkit: bool) -> Result<Vec<u8>, String> {
-    let out = Command::new(docker_bin())
-        .args(args)
-        .env("DOCKER_BUILDKIT", if buildkit { "1" } else { "0" })
-        .output()
-        .map_err(|e| format!("cannot run docker: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "docker {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(out.stdout)
-}
-
-fn engine_ready() -> Result<(), String> {
-    docker(&["info", "--format", "{{.ServerVersion}}"])?;
-    docker(&["image", "inspect", "busybox:latest"])
-        .map_err(|_| "base images missing: run scripts/e2e-images".to_string())?;
-    Ok(())
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("msmigrate-e2e-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Path → description of every entry of the image's exported filesystem.
-fn filesystem(image: &str) -> Result<BTreeMap<String, String>, String> {
-    let id = String::from_utf8_lossy(&docker(&["create", image])?)
-        .trim()
-        .to_string();
-    let tar = docker(&["export", &id]);
-    let _ = docker(&["rm", "-f", &id]);
-    let tar = tar?;
-    let mut archive = tar::Archive::new(tar.as_slice());
-    let mut entries = BTreeMap::new();
-    for entry in archive.entries().map_err(|e| e.to_string())? {
-        let mut entry = entry.map_err(|e| e.to_string())?;
-        let header = entry.header().clone();
-        let path = entry
-            .path()
-            .map_err(|e| e.to_string())?
-            .to_string_lossy()
-            .trim_end_matches('/')
-            .to_string();
-        let mut content = Vec::new();
-        entry.read_to_end(&mut content).map_err(|e| e.to_string())?;
-        let link = entry
-            .link_name()
-            .ok()
-            .flatten()
-            .map(|l| l.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        entries.insert(
-            path,
-            format!(
-                "{:?} mode={:o} uid={} gid={} size={} sha256={} link={link}",
-                header.entry_type(),
-                header.mode().unwrap_or(0),
-                header.uid().unwrap_or(0),
-                header.gid().unwrap_or(0),
-                content.len(),
-                Sha256::digest(&content)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
-            ),
-        );
-    }
-    Ok(entries)
-}
-
-fn runtime_config(image: &str) -> Result<String, String> {
-    let out = docker(&[
-        "image",
-        "inspect",
-        "--format",
-        "{{json .Config.Cmd}} {{json .Config.Entrypoint}} {{json .Config.Env}} {{json .Config.WorkingDir}} {{json .Config.User}} {{json .Config.ExposedPorts}} {{json .Config.Labels}} {{json .Config.Volumes}}",
-        image,
-    ])?;
-    Ok(String::from_utf8_lossy(&out).trim().to_string())
-}
-
-fn differences(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<String> {
-    let mut out = Vec::new();
-    for (path, left) in a {
-        match b.get(path) {
-            None => out.push(format!("only in legacy: {path} {left}")),
-            Some(right) if right != left => out.push(format!(
-                "{path}:\n    legacy    {left}\n    converted {right}"
-            )),
-            _ => {}
-        }
-    }
-    for (path, right) in b {
-        if !a.contains_key(path) {
-            out.push(format!("only in converted: {path} {right}"));
-        }
-    }
-    out
-}
 
 fn check_case(case: &Path) -> Result<(), String> {
     let name = case.file_name().unwrap().to_string_lossy().into_owned();
@@ -218,7 +100,7 @@ fn check_case(case: &Path) -> Result<(), String> {
             return Err(format!("{name}: an image without a tag cannot be compared"));
         };
         let legacy_fs = filesystem(tag)?;
-        let legacy_config = runtime_config(tag)?;
+        let legacy_config = runtime_config(tag, CONVERT_FIELDS)?;
 
         // The converted Dockerfile, built from a fresh copy of the setup.
         let converted = temp_dir(&format!("{name}-converted-{n}"));
@@ -254,7 +136,7 @@ fn check_case(case: &Path) -> Result<(), String> {
         docker_with(&args, buildkit)
             .map_err(|e| format!("{name}: the converted Dockerfile does not build: {e}"))?;
         let converted_fs = filesystem(&converted_tag)?;
-        let converted_config = runtime_config(&converted_tag)?;
+        let converted_config = runtime_config(&converted_tag, CONVERT_FIELDS)?;
         let _ = std::fs::remove_dir_all(&converted);
 
         for path in &expected {

@@ -1,1 +1,1455 @@
-//! (being written)
+//! The stage executor: runs a Dockerfile's instructions stage by stage over
+//! the store, the way BuildKit's Dockerfile frontend does, and records the
+//! result as an image.
+//!
+//! Each filesystem change (RUN, COPY, ADD, WORKDIR) happens in a fresh
+//! overlay upper directory over the stage's extracted layers; the upper
+//! directory becomes a layer tar, which is stored and extracted again as the
+//! next lower layer (as Docker commits). Metadata instructions only change
+//! the config. Every step has a cache key chained from its parent's, as in
+//! BuildKit: the instruction and its context for RUN, the content of the
+//! sources for COPY and ADD.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use super::copy::{self, Context, CopySpec};
+use super::layer::{self, DiffOptions};
+use super::oci::{ContainerConfig, Digest, Empty, Healthcheck, History, ImageConfig, RootFs};
+use super::sandbox::{self, Network, RunMount, RunSpec};
+use super::store::{LayerRecord, Store, StoredImage};
+use crate::dockerfile::model::{BuildOptions as ModelOptions, Model, Source};
+use crate::dockerfile::shell::Lexer;
+use crate::dockerfile::{self, Dockerfile, Instruction, Keyword, Span};
+
+/// Bumped whenever what a cached step stores changes meaning.
+const CACHE_VERSION: u32 = 1;
+
+/// The PATH BuildKit gives a scratch image and a RUN without one.
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// What to build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// The Dockerfile.
+    pub dockerfile: PathBuf,
+    /// The build context directory.
+    pub context: PathBuf,
+    /// `--target`.
+    pub target: Option<String>,
+    /// `--build-arg`.
+    pub build_args: BTreeMap<String, String>,
+    /// `--no-cache`: run every step (results are still cached).
+    pub no_cache: bool,
+    /// `--network host` instead of none.
+    pub network_host: bool,
+    /// `SOURCE_DATE_EPOCH`: fixed timestamps for reproducible images.
+    pub source_date_epoch: Option<i64>,
+}
+
+/// A build failure, pointing into the Dockerfile when it is about an
+/// instruction.
+#[derive(Debug)]
+pub struct BuildError {
+    /// What went wrong.
+    pub message: String,
+    /// The instruction.
+    pub span: Option<Span>,
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+fn err(message: impl Into<String>, span: Option<Span>) -> BuildError {
+    BuildError {
+        message: message.into(),
+        span,
+    }
+}
+
+fn io_err(context: &str, span: Option<Span>) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
+    move |e| err(format!("{context}: {e}"), span)
+}
+
+/// One executed step, for the progress display and the report.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// `[build 2/5]`-style label.
+    pub label: String,
+    /// The instruction as written (first line).
+    pub text: String,
+    /// Taken from the cache.
+    pub cached: bool,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+/// What a build produced.
+#[derive(Debug, Clone)]
+pub struct BuildOutput {
+    /// The image of the target stage, in the store.
+    pub image: StoredImage,
+    /// The steps run, in order.
+    pub steps: Vec<Step>,
+}
+
+/// Receives progress: a line per step as it starts and ends, and RUN output.
+pub trait Progress {
+    /// A step starts.
+    fn start(&mut self, label: &str, text: &str);
+    /// A step ended.
+    fn done(&mut self, step: &Step);
+    /// Output of a RUN.
+    fn log(&mut self) -> &mut dyn Write;
+}
+
+/// Builds the target of `options.dockerfile`. The caller must already have
+/// entered a private mount namespace ([`sandbox::enter_private_mounts`]).
+pub fn build(
+    store: &Store,
+    options: &BuildOptions,
+    progress: &mut dyn Progress,
+) -> Result<BuildOutput, BuildError> {
+    let text = std::fs::read(&options.dockerfile).map_err(io_err(
+        &format!("cannot read {}", options.dockerfile.display()),
+        None,
+    ))?;
+    let df =
+        dockerfile::parse_bytes(&text).map_err(|e| err(e.message().to_string(), Some(e.span())))?;
+    let model = Model::build(
+        &df,
+        &ModelOptions {
+            build_args: options.build_args.clone(),
+            target: options.target.clone(),
+            ..ModelOptions::default()
+        },
+    );
+    if let Some(e) = model.errors().first() {
+        return Err(err(e.message().to_string(), e.span()));
+    }
+    let context = Context::open(&options.context, &options.dockerfile)
+        .map_err(io_err("cannot open the build context", None))?;
+    let target = model
+        .target()
+        .ok_or_else(|| err("the Dockerfile has no stage", None))?;
+    let mut executor = Executor {
+        store,
+        options,
+        df: &df,
+        model: &model,
+        context: &context,
+        lexer: Lexer::new(df.escape),
+        built: BTreeMap::new(),
+        steps: Vec::new(),
+        work: store
+            .temp_dir()
+            .join(format!("build-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&executor.work)
+        .map_err(io_err("cannot create a work directory", None))?;
+    let result = executor.stage(target, progress);
+    let _ = std::fs::remove_dir_all(&executor.work);
+    let state = result?;
+    let image = state
+        .commit(store, options)
+        .map_err(io_err("cannot store the image", None))?;
+    Ok(BuildOutput {
+        image,
+        steps: executor.steps,
+    })
+}
+
+/// A stage while it is being built.
+#[derive(Debug, Clone)]
+struct StageState {
+    config: ImageConfig,
+    layers: Vec<LayerRecord>,
+    /// ENV in effect, in order (also in `config.config.env`).
+    env: Vec<(String, String)>,
+    /// ARGs declared in this stage with a value.
+    args: BTreeMap<String, String>,
+    /// The cache key of the last step.
+    key: Digest,
+    created: Option<String>,
+}
+
+impl StageState {
+    /// The variables words expand with, as BuildKit's state holds them:
+    /// ENV and ARG set in order, so the later of the two wins (an ARG after
+    /// an ENV of the same name shadows it for the rest of the stage, but
+    /// never reaches the image config).
+    fn vars(&self) -> Vec<(String, String)> {
+        let mut vars: Vec<(String, String)> = self
+            .env
+            .iter()
+            .filter(|(k, _)| !self.args.contains_key(k))
+            .cloned()
+            .collect();
+        vars.extend(self.args.iter().map(|(k, v)| (k.clone(), v.clone())));
+        vars
+    }
+
+    fn set_env(&mut self, key: &str, value: &str) {
+        match self.env.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value.to_string(),
+            None => self.env.push((key.to_string(), value.to_string())),
+        }
+        // The ENV is now the later of the two.
+        self.args.remove(key);
+        self.config.config.env = Some(self.env.iter().map(|(k, v)| format!("{k}={v}")).collect());
+    }
+
+    fn history(&mut self, created_by: String, empty_layer: bool) {
+        self.config.history.push(History {
+            created: self.created.clone(),
+            created_by: Some(created_by),
+            comment: Some("buildkit.dockerfile.v0".to_string()),
+            empty_layer,
+        });
+    }
+
+    fn commit(&self, store: &Store, _options: &BuildOptions) -> std::io::Result<StoredImage> {
+        let mut config = self.config.clone();
+        config.rootfs = RootFs {
+            kind: "layers".to_string(),
+            diff_ids: self.layers.iter().map(|l| l.diff_id.clone()).collect(),
+        };
+        config.created = self.created.clone();
+        store.put_image(&config, &self.layers)
+    }
+
+    fn layer_dirs(&self, store: &Store) -> Vec<PathBuf> {
+        // Overlay wants the top layer first.
+        self.layers
+            .iter()
+            .rev()
+            .map(|l| store.layer_dir(&l.diff_id))
+            .collect()
+    }
+}
+
+/// What the cache keeps for a step that changes the filesystem.
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedStep {
+    layer: Option<CachedLayer>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedLayer {
+    diff_id: Digest,
+    size: u64,
+    docker_size: u64,
+}
+
+struct Executor<'a> {
+    store: &'a Store,
+    options: &'a BuildOptions,
+    df: &'a Dockerfile,
+    model: &'a Model,
+    context: &'a Context,
+    lexer: Lexer,
+    built: BTreeMap<usize, StageState>,
+    steps: Vec<Step>,
+    work: PathBuf,
+}
+
+impl Executor<'_> {
+    /// Builds stage `index` (and first what it depends on).
+    fn stage(
+        &mut self,
+        index: usize,
+        progress: &mut dyn Progress,
+    ) -> Result<StageState, BuildError> {
+        if let Some(done) = self.built.get(&index) {
+            return Ok(done.clone());
+        }
+        let stage = self.model.stages()[index].clone();
+        // Stages this one copies or mounts from come first.
+        let deps: BTreeSet<usize> = self
+            .model
+            .dependencies(index)
+            .filter_map(|e| match e.source {
+                Source::Stage(s) if s != index => Some(s),
+                _ => None,
+            })
+            .collect();
+        for dep in deps {
+            self.stage(dep, progress)?;
+        }
+        let from_span = Some(stage.span);
+        let created = self.options.source_date_epoch.map(rfc3339);
+        let mut state = match &stage.base {
+            Source::Scratch => StageState {
+                config: scratch_config(),
+                layers: Vec::new(),
+                env: vec![("PATH".to_string(), DEFAULT_PATH.to_string())],
+                args: BTreeMap::new(),
+                key: key_of(&serde_json::json!({"v": CACHE_VERSION, "from": "scratch"})),
+                created: created.clone(),
+            },
+            Source::Stage(parent) => {
+                let mut s = self
+                    .built
+                    .get(parent)
+                    .cloned()
+                    .ok_or_else(|| err("internal: parent stage not built", from_span))?;
+                s.args.clear();
+                s
+            }
+            Source::Image(reference) => {
+                let image = self
+                    .store
+                    .resolve(reference)
+                    .map_err(io_err("cannot read the store", from_span))?
+                    .ok_or_else(|| {
+                        err(
+                            format!(
+                                "{reference}: image not found in the local store (load it with `msmigrate image load` or `docker save {reference} | msmigrate image load`)"
+                            ),
+                            from_span,
+                        )
+                    })?;
+                for l in &image.layers {
+                    self.ensure_extracted(&l.diff_id, from_span)?;
+                }
+                let env = image
+                    .config
+                    .config
+                    .env
+                    .clone()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|kv| match kv.split_once('=') {
+                        Some((k, v)) => (k.to_string(), v.to_string()),
+                        None => (kv.clone(), String::new()),
+                    })
+                    .collect();
+                let mut config = image.config.clone();
+                config.history.retain(|_| true);
+                StageState {
+                    config,
+                    layers: image.layers.clone(),
+                    env,
+                    args: BTreeMap::new(),
+                    key: key_of(&serde_json::json!({"v": CACHE_VERSION, "from": image.id})),
+                    created: created.clone(),
+                }
+            }
+        };
+        state.created = created;
+        if state.config.config.env.is_none() && !state.env.is_empty() {
+            state.config.config.env =
+                Some(state.env.iter().map(|(k, v)| format!("{k}={v}")).collect());
+        }
+        let total = stage.commands.len();
+        let stage_label = stage
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("stage-{index}"));
+        // The base's ONBUILD triggers run first, and are not inherited.
+        let triggers = state.config.config.on_build.take().unwrap_or_default();
+        for (n, trigger) in triggers.iter().enumerate() {
+            let parsed = dockerfile::parse(trigger)
+                .map_err(|e| err(format!("ONBUILD {trigger}: {}", e.message()), from_span))?;
+            for ins in &parsed.instructions {
+                let label = format!("[{stage_label} onbuild {}/{}]", n + 1, triggers.len());
+                self.instruction(&mut state, usize::MAX, ins, &label, progress)
+                    .map_err(|mut e| {
+                        // The trigger's own text is not in this Dockerfile.
+                        e.message = format!("ONBUILD {trigger}: {}", e.message);
+                        e.span = from_span;
+                        e
+                    })?;
+            }
+        }
+        for (n, i) in stage.commands.clone().enumerate() {
+            let ins = &self.df.instructions[i];
+            let label = format!("[{stage_label} {}/{}]", n + 1, total);
+            self.instruction(&mut state, i, ins, &label, progress)?;
+        }
+        self.built.insert(index, state.clone());
+        Ok(state)
+    }
+
+    /// Extracts a stored layer once, for use as an overlay lower dir.
+    fn ensure_extracted(&self, diff_id: &Digest, span: Option<Span>) -> Result<(), BuildError> {
+        if self.store.layer_complete(diff_id) {
+            return Ok(());
+        }
+        let dir = self.store.layer_dir(diff_id);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(io_err("cannot create a layer directory", span))?;
+        let mut blob = std::fs::File::open(self.store.blob_path(diff_id))
+            .map_err(io_err("cannot open a layer", span))?;
+        layer::extract(&mut blob, &dir).map_err(io_err("cannot extract a layer", span))?;
+        self.store
+            .mark_layer_complete(diff_id)
+            .map_err(io_err("cannot record a layer", span))
+    }
+
+    fn expand(&self, state: &StageState, word: &str, span: Span) -> Result<String, BuildError> {
+        self.lexer
+            .process_word(word, &state.vars())
+            .map_err(|e| err(e.reason().to_string(), Some(span)))
+    }
+
+    fn instruction(
+        &mut self,
+        state: &mut StageState,
+        i: usize,
+        ins: &Instruction,
+        label: &str,
+        progress: &mut dyn Progress,
+    ) -> Result<(), BuildError> {
+        let span = Some(ins.span);
+        let first_line = ins.original.lines().next().unwrap_or("").to_string();
+        let started = Instant::now();
+        let mut cached = false;
+        match ins.keyword {
+            Keyword::Env => {
+                for pair in ins.args.chunks(2) {
+                    let [k, v] = pair else { continue };
+                    let key = self.expand(state, &k.text, k.span)?;
+                    let value = self.expand(state, &v.text, v.span)?;
+                    if !key.is_empty() {
+                        state.set_env(&key, &value);
+                    }
+                }
+                let pairs: Vec<String> =
+                    state.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                state.key = chain(&state.key, "ENV", &pairs);
+                state.history(
+                    format!(
+                        "ENV {}",
+                        ins.args
+                            .chunks(2)
+                            .map(|p| format!(
+                                "{}={}",
+                                p[0].text,
+                                p.get(1).map_or("", |w| w.text.as_str())
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                    true,
+                );
+            }
+            Keyword::Arg => {
+                for w in &ins.args {
+                    let (key, default) = match w.text.split_once('=') {
+                        Some((k, d)) => (k.to_string(), Some(d.to_string())),
+                        None => (w.text.clone(), None),
+                    };
+                    let value = if let Some(v) = self.options.build_args.get(&key) {
+                        Some(v.clone())
+                    } else if let Some(d) = default {
+                        Some(self.expand(state, &d, w.span)?)
+                    } else {
+                        self.model.global_scope().value(&key).map(str::to_string)
+                    };
+                    if let Some(v) = value {
+                        state.args.insert(key, v);
+                    }
+                }
+                let args: Vec<String> =
+                    state.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                state.key = chain(&state.key, "ARG", &args);
+                state.history(
+                    format!(
+                        "ARG {}",
+                        ins.args
+                            .iter()
+                            .map(|w| w.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                    true,
+                );
+            }
+            Keyword::Label => {
+                let vars = state.vars();
+                let labels = state.config.config.labels.get_or_insert_with(BTreeMap::new);
+                let mut pairs = Vec::new();
+                for pair in ins.args.chunks(2) {
+                    let [k, v] = pair else { continue };
+                    let key = self
+                        .lexer
+                        .process_word(&k.text, &vars)
+                        .map_err(|e| err(e.reason().to_string(), span))?;
+                    let value = self
+                        .lexer
+                        .process_word(&v.text, &vars)
+                        .map_err(|e| err(e.reason().to_string(), span))?;
+                    pairs.push(format!("{key}={value}"));
+                    labels.insert(key, value);
+                }
+                state.key = chain(&state.key, "LABEL", &pairs);
+                state.history(format!("LABEL {}", pairs.join(" ")), true);
+            }
+            Keyword::Expose => {
+                let vars = state.vars();
+                let ports = state
+                    .config
+                    .config
+                    .exposed_ports
+                    .get_or_insert_with(BTreeMap::new);
+                let mut list = Vec::new();
+                for w in &ins.args {
+                    for p in self
+                        .lexer
+                        .process_words(&w.text, &vars)
+                        .map_err(|e| err(e.reason().to_string(), span))?
+                    {
+                        let p = if p.contains('/') {
+                            p.to_ascii_lowercase()
+                        } else {
+                            format!("{p}/tcp")
+                        };
+                        ports.insert(p.clone(), Empty {});
+                        list.push(p);
+                    }
+                }
+                state.key = chain(&state.key, "EXPOSE", &list);
+                state.history(
+                    format!(
+                        "EXPOSE map[{}]",
+                        list.iter()
+                            .map(|p| format!("{p}:{{}}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                    true,
+                );
+            }
+            Keyword::Volume => {
+                let vars = state.vars();
+                let vols = state
+                    .config
+                    .config
+                    .volumes
+                    .get_or_insert_with(BTreeMap::new);
+                let mut list = Vec::new();
+                for w in &ins.args {
+                    let v = self
+                        .lexer
+                        .process_word(&w.text, &vars)
+                        .map_err(|e| err(e.reason().to_string(), span))?;
+                    if v.trim().is_empty() {
+                        return Err(err("VOLUME specified can not be an empty string", span));
+                    }
+                    vols.insert(v.clone(), Empty {});
+                    list.push(v);
+                }
+                state.key = chain(&state.key, "VOLUME", &list);
+                state.history(format!("VOLUME [{}]", list.join(" ")), true);
+            }
+            Keyword::Cmd | Keyword::Entrypoint => {
+                let argv = self.command_argv(state, ins)?;
+                let is_cmd = ins.keyword == Keyword::Cmd;
+                if is_cmd {
+                    state.config.config.cmd = Some(argv.clone());
+                } else {
+                    state.config.config.entrypoint = Some(argv.clone());
+                    // An ENTRYPOINT resets a CMD inherited from the base.
+                    if !self.stage_sets_cmd_before(i) {
+                        state.config.config.cmd = None;
+                    }
+                }
+                let name = if is_cmd { "CMD" } else { "ENTRYPOINT" };
+                state.key = chain(&state.key, name, &argv);
+                state.history(
+                    format!(
+                        "{name} {}",
+                        serde_json::to_string(&argv).unwrap_or_default()
+                    ),
+                    true,
+                );
+            }
+            Keyword::Workdir => {
+                let raw = ins.args.first().map(|w| w.text.clone()).unwrap_or_default();
+                let value = self.expand(state, &raw, ins.span)?;
+                let dir = if value.starts_with('/') {
+                    clean(&value)
+                } else {
+                    clean(&format!("{}/{}", workdir(state), value))
+                };
+                state.config.config.working_dir = dir.clone();
+                state.key = chain(&state.key, "WORKDIR", std::slice::from_ref(&dir));
+                // BuildKit creates the directory (owned by the current user);
+                // an unchanged tree adds no layer.
+                let user = state.config.config.user.clone();
+                let key = state.key.clone();
+                cached = self.filesystem_step(
+                    state,
+                    key,
+                    span,
+                    format!("WORKDIR {dir}"),
+                    |exec, root, _| exec.make_workdir(root, &dir, &user, span),
+                )?;
+            }
+            Keyword::User => {
+                let raw = ins.args.first().map(|w| w.text.clone()).unwrap_or_default();
+                let user = self.expand(state, &raw, ins.span)?;
+                state.config.config.user = user.clone();
+                state.key = chain(&state.key, "USER", std::slice::from_ref(&user));
+                state.history(format!("USER {user}"), true);
+            }
+            Keyword::Shell => {
+                let argv: Vec<String> = ins.args.iter().map(|w| w.text.clone()).collect();
+                state.config.config.shell = Some(argv.clone());
+                state.key = chain(&state.key, "SHELL", &argv);
+                state.history(
+                    format!("SHELL {}", serde_json::to_string(&argv).unwrap_or_default()),
+                    true,
+                );
+            }
+            Keyword::Stopsignal => {
+                let raw = ins.args.first().map(|w| w.text.clone()).unwrap_or_default();
+                let sig = self.expand(state, &raw, ins.span)?;
+                state.config.config.stop_signal = sig.clone();
+                state.key = chain(&state.key, "STOPSIGNAL", std::slice::from_ref(&sig));
+                state.history(format!("STOPSIGNAL {sig}"), true);
+            }
+            Keyword::Healthcheck => {
+                let hc = healthcheck(ins).map_err(|m| err(m, span))?;
+                state.key = chain(
+                    &state.key,
+                    "HEALTHCHECK",
+                    &[serde_json::to_string(&hc).unwrap_or_default()],
+                );
+                state.config.config.healthcheck = Some(hc);
+                state.history(
+                    format!(
+                        "HEALTHCHECK {}",
+                        ins.original
+                            .trim_start_matches(|c: char| c.is_alphabetic())
+                            .trim()
+                    ),
+                    true,
+                );
+            }
+            Keyword::Onbuild => {
+                let trigger = ins
+                    .original
+                    .trim_start()
+                    .split_once(char::is_whitespace)
+                    .map_or("", |(_, rest)| rest)
+                    .trim()
+                    .to_string();
+                state
+                    .config
+                    .config
+                    .on_build
+                    .get_or_insert_with(Vec::new)
+                    .push(trigger.clone());
+                state.key = chain(&state.key, "ONBUILD", std::slice::from_ref(&trigger));
+                state.history(format!("ONBUILD {trigger}"), true);
+            }
+            Keyword::Maintainer => {
+                state.history(
+                    format!(
+                        "MAINTAINER {}",
+                        ins.args.first().map_or("", |w| w.text.as_str())
+                    ),
+                    true,
+                );
+            }
+            Keyword::Run => {
+                cached = self.run(state, i, ins, label, progress)?;
+            }
+            Keyword::Copy | Keyword::Add => {
+                cached = self.copy(state, i, ins, label, progress)?;
+            }
+            Keyword::From | Keyword::Unknown => {}
+        }
+        let step = Step {
+            label: label.to_string(),
+            text: first_line,
+            cached,
+            duration: started.elapsed(),
+        };
+        progress.done(&step);
+        self.steps.push(step);
+        Ok(())
+    }
+
+    /// True when the stage sets CMD before instruction `i` (then an
+    /// ENTRYPOINT keeps it).
+    fn stage_sets_cmd_before(&self, i: usize) -> bool {
+        let Some(s) = self.model.stage_of(i) else {
+            return false;
+        };
+        self.model.stages()[s]
+            .commands
+            .clone()
+            .take_while(|&j| j < i)
+            .any(|j| self.df.instructions[j].keyword == Keyword::Cmd)
+    }
+
+    /// CMD/ENTRYPOINT argv: JSON form as is, shell form through SHELL.
+    fn command_argv(
+        &self,
+        state: &StageState,
+        ins: &Instruction,
+    ) -> Result<Vec<String>, BuildError> {
+        let words: Vec<String> = ins.args.iter().map(|w| w.text.clone()).collect();
+        if ins.json {
+            return Ok(words);
+        }
+        let mut argv = state
+            .config
+            .config
+            .shell
+            .clone()
+            .unwrap_or_else(|| vec!["/bin/sh".to_string(), "-c".to_string()]);
+        argv.push(words.join(" "));
+        Ok(argv)
+    }
+
+    /// Runs one filesystem-changing step: cache lookup, overlay, `change`,
+    /// diff, store. Returns whether it came from the cache.
+    fn filesystem_step(
+        &mut self,
+        state: &mut StageState,
+        key: Digest,
+        span: Option<Span>,
+        created_by: String,
+        change: impl FnOnce(&mut Self, &Path, &StageState) -> Result<Vec<PathBuf>, BuildError>,
+    ) -> Result<bool, BuildError> {
+        if !self.options.no_cache
+            && let Some(bytes) = self
+                .store
+                .cache_get(&key)
+                .map_err(io_err("cannot read the cache", span))?
+            && let Ok(hit) = serde_json::from_slice::<CachedStep>(&bytes)
+        {
+            let usable = hit
+                .layer
+                .as_ref()
+                .is_none_or(|l| self.store.has_blob(&l.diff_id));
+            if usable {
+                if let Some(l) = hit.layer {
+                    self.ensure_extracted(&l.diff_id, span)?;
+                    state.layers.push(LayerRecord {
+                        diff_id: l.diff_id,
+                        size: l.size,
+                        docker_size: l.docker_size,
+                    });
+                    state.history(created_by, false);
+                } else {
+                    state.history(created_by, true);
+                }
+                return Ok(true);
+            }
+        }
+        let step_dir = self.work.join(format!("step-{}", key.hex()));
+        let (upper, work, merged) = (
+            step_dir.join("upper"),
+            step_dir.join("work"),
+            step_dir.join("merged"),
+        );
+        for d in [&upper, &work, &merged] {
+            std::fs::create_dir_all(d).map_err(io_err("cannot create a step directory", span))?;
+        }
+        let lowers = state.layer_dirs(self.store);
+        let result = (|| {
+            let mount = sandbox::mount_overlay(&lowers, &upper, &work, &merged)
+                .map_err(io_err("cannot mount the stage's filesystem", span))?;
+            let stubs = change(self, &merged, state);
+            drop(mount);
+            stubs
+        })();
+        let stubs = match result {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&step_dir);
+                return Err(e);
+            }
+        };
+        let record = self.store_layer(&upper, &lowers, stubs, span);
+        let _ = std::fs::remove_dir_all(&step_dir);
+        let record = record?;
+        let cached = CachedStep {
+            layer: record.as_ref().map(|r| CachedLayer {
+                diff_id: r.diff_id.clone(),
+                size: r.size,
+                docker_size: r.docker_size,
+            }),
+        };
+        let _ = self
+            .store
+            .cache_put(&key, &serde_json::to_vec(&cached).unwrap_or_default());
+        match record {
+            Some(r) => {
+                state.layers.push(r);
+                state.history(created_by, false);
+            }
+            None => state.history(created_by, true),
+        }
+        Ok(false)
+    }
+
+    /// Turns an upper directory into a stored, extracted layer; `None` when
+    /// nothing changed (BuildKit adds no layer then).
+    fn store_layer(
+        &self,
+        upper: &Path,
+        lowers: &[PathBuf],
+        stubs: Vec<PathBuf>,
+        span: Option<Span>,
+    ) -> Result<Option<LayerRecord>, BuildError> {
+        let empty = std::fs::read_dir(upper).map_or(true, |mut d| d.next().is_none());
+        if empty {
+            return Ok(None);
+        }
+        let tmp = self.store.temp_dir().join(format!(
+            "layer-{}-{}.tar",
+            std::process::id(),
+            Digest::of(upper.as_os_str().as_encoded_bytes()).hex()
+        ));
+        let lowers_owned: Vec<PathBuf> = lowers.to_vec();
+        let options = DiffOptions {
+            exclude: stubs,
+            lower_has: Box::new(move |rel: &Path| {
+                lowers_owned
+                    .iter()
+                    .any(|l| l.join(rel).symlink_metadata().is_ok())
+            }),
+            mtime_clamp: self.options.source_date_epoch,
+        };
+        let info = {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(&tmp).map_err(io_err("cannot write a layer", span))?,
+            );
+            let info = layer::write_diff(upper, &mut file, &options)
+                .map_err(io_err("cannot write a layer", span))?;
+            file.flush().map_err(io_err("cannot write a layer", span))?;
+            info
+        };
+        if info.size <= 1024 && tar_is_empty(&tmp) {
+            let _ = std::fs::remove_file(&tmp);
+            return Ok(None);
+        }
+        let digest = self
+            .store
+            .put_blob_file(&tmp, Some(&info.diff_id))
+            .map_err(io_err("cannot store a layer", span))?;
+        let _ = std::fs::remove_file(&tmp);
+        self.ensure_extracted(&digest, span)?;
+        Ok(Some(LayerRecord {
+            diff_id: info.diff_id,
+            size: info.size,
+            docker_size: info.docker_size,
+        }))
+    }
+
+    fn make_workdir(
+        &self,
+        root: &Path,
+        dir: &str,
+        user: &str,
+        span: Option<Span>,
+    ) -> Result<Vec<PathBuf>, BuildError> {
+        let (uid, gid) = if user.is_empty() {
+            (0, 0)
+        } else {
+            let (u, g, _) = copy::resolve_user(root, user).map_err(|e| err(e.to_string(), span))?;
+            (u, g)
+        };
+        make_dirs_in_root(root, dir, uid, gid)
+            .map_err(io_err(&format!("cannot create WORKDIR {dir}"), span))?;
+        Ok(Vec::new())
+    }
+
+    fn run(
+        &mut self,
+        state: &mut StageState,
+        i: usize,
+        ins: &Instruction,
+        label: &str,
+        progress: &mut dyn Progress,
+    ) -> Result<bool, BuildError> {
+        let span = Some(ins.span);
+        let argv = if ins.json {
+            ins.args.iter().map(|w| w.text.clone()).collect::<Vec<_>>()
+        } else {
+            let mut shell = state
+                .config
+                .config
+                .shell
+                .clone()
+                .unwrap_or_else(|| vec!["/bin/sh".to_string(), "-c".to_string()]);
+            let mut script = ins
+                .args
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            for h in &ins.heredocs {
+                // A heredoc RUN passes the body as the script.
+                if script.trim_start().starts_with("<<") {
+                    script = h.content.clone();
+                }
+            }
+            shell.push(script);
+            shell
+        };
+        // The RUN's environment: the config's ENV with the ARGs in scope
+        // (an ARG declared after an ENV of the same name wins here).
+        let mut env: Vec<String> = state
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}={}", state.args.get(k).unwrap_or(v)))
+            .collect();
+        for (k, v) in &state.args {
+            if !state.env.iter().any(|(e, _)| e == k) {
+                env.push(format!("{k}={v}"));
+            }
+        }
+        if !env.iter().any(|e| e.starts_with("PATH=")) {
+            env.push(format!("PATH={DEFAULT_PATH}"));
+        }
+        let network = match ins.flag("network").and_then(|f| f.value()) {
+            Some("host") => Network::Host,
+            Some("none") => Network::None,
+            _ if self.options.network_host => Network::Host,
+            _ => Network::None,
+        };
+        let mut mounts = Vec::new();
+        let mut mount_keys = Vec::new();
+        for m in ins.flags.iter().filter(|f| f.name() == "mount") {
+            let fields: BTreeMap<String, String> = m
+                .value()
+                .unwrap_or("")
+                .split(',')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, v)) => (k.to_string(), v.to_string()),
+                    None => (kv.to_string(), "true".to_string()),
+                })
+                .collect();
+            let target = fields
+                .get("target")
+                .or_else(|| fields.get("dst"))
+                .or_else(|| fields.get("destination"))
+                .cloned()
+                .ok_or_else(|| err("a --mount needs a target", span))?;
+            match fields.get("type").map(String::as_str).unwrap_or("bind") {
+                "cache" => {
+                    let id = fields.get("id").cloned().unwrap_or_else(|| target.clone());
+                    let dir = self
+                        .store
+                        .temp_dir()
+                        .parent()
+                        .unwrap_or(Path::new("/tmp"))
+                        .join("cache-mounts")
+                        .join(Digest::of(id.as_bytes()).hex());
+                    std::fs::create_dir_all(&dir)
+                        .map_err(io_err("cannot create a cache mount", span))?;
+                    mounts.push(RunMount::Cache {
+                        dir,
+                        target: target.clone(),
+                    });
+                    mount_keys.push(format!("cache:{target}"));
+                }
+                "tmpfs" => {
+                    mounts.push(RunMount::Tmpfs {
+                        target: target.clone(),
+                    });
+                    mount_keys.push(format!("tmpfs:{target}"));
+                }
+                "bind" => {
+                    let source = fields
+                        .get("source")
+                        .or_else(|| fields.get("src"))
+                        .cloned()
+                        .unwrap_or_default();
+                    let rw = fields
+                        .get("rw")
+                        .or_else(|| fields.get("readwrite"))
+                        .is_some();
+                    let path = match fields.get("from") {
+                        Some(from) => {
+                            let stage = self
+                                .model
+                                .stage_named(from)
+                                .map(|s| s.index)
+                                .or_else(|| from.parse().ok());
+                            match stage.and_then(|s| self.built.get(&s)) {
+                                Some(st) => {
+                                    let view = self.work.join(format!(
+                                        "bind-{}",
+                                        Digest::of(format!("{i}{from}").as_bytes()).hex()
+                                    ));
+                                    std::fs::create_dir_all(&view)
+                                        .map_err(io_err("cannot create a mount", span))?;
+                                    let lowers = st.layer_dirs(self.store);
+                                    // Kept mounted for the run; the private
+                                    // namespace drops it at exit.
+                                    std::mem::forget(
+                                        sandbox::mount_readonly(&lowers, &view)
+                                            .map_err(io_err("cannot mount a stage", span))?,
+                                    );
+                                    view.join(source.trim_start_matches('/'))
+                                }
+                                None => {
+                                    return Err(err(
+                                        format!(
+                                            "RUN --mount from={from}: only stages are supported"
+                                        ),
+                                        span,
+                                    ));
+                                }
+                            }
+                        }
+                        None => self.context.root().join(source.trim_start_matches('/')),
+                    };
+                    mount_keys.push(format!("bind:{source}:{target}:{}", tree_digest(&path).0));
+                    mounts.push(RunMount::Bind {
+                        source: path,
+                        target: target.clone(),
+                        readonly: !rw,
+                    });
+                }
+                other => {
+                    return Err(err(
+                        format!("RUN --mount type={other} is not supported"),
+                        span,
+                    ));
+                }
+            }
+        }
+        let key = chain(
+            &state.key,
+            "RUN",
+            &[
+                serde_json::to_string(&argv).unwrap_or_default(),
+                serde_json::to_string(&env).unwrap_or_default(),
+                workdir(state),
+                state.config.config.user.clone(),
+                format!("{network:?}"),
+                mount_keys.join(";"),
+            ],
+        );
+        state.key = key.clone();
+        let created_by = if ins.json {
+            format!("RUN {}", serde_json::to_string(&argv).unwrap_or_default())
+        } else {
+            format!("RUN {} # buildkit", argv.join(" "))
+        };
+        progress.start(label, ins.original.lines().next().unwrap_or(""));
+        let cwd = workdir(state);
+        let user = state.config.config.user.clone();
+        self.filesystem_step(state, key, span, created_by, |_exec, root, _state| {
+            let spec = RunSpec {
+                rootfs: root.to_path_buf(),
+                argv,
+                env,
+                cwd,
+                user,
+                network,
+                hostname: "buildkitsandbox".to_string(),
+                mounts,
+            };
+            let result = sandbox::run(&spec, progress.log())
+                .map_err(io_err("cannot run the command", span))?;
+            if result.exit_code != 0 {
+                return Err(err(
+                    format!(
+                        "process \"{}\" did not complete successfully: exit code: {}",
+                        spec.argv.join(" "),
+                        result.exit_code
+                    ),
+                    span,
+                ));
+            }
+            // BuildKit keeps the mount points it created (dev, proc, sys,
+            // etc) in the layer, so they are not excluded.
+            let _ = result.created_stubs;
+            Ok(Vec::new())
+        })
+    }
+
+    fn copy(
+        &mut self,
+        state: &mut StageState,
+        _i: usize,
+        ins: &Instruction,
+        label: &str,
+        progress: &mut dyn Progress,
+    ) -> Result<bool, BuildError> {
+        let span = Some(ins.span);
+        let add = ins.keyword == Keyword::Add;
+        let mut words: Vec<String> = Vec::new();
+        for w in &ins.args {
+            words.push(self.expand(state, &w.text, w.span)?);
+        }
+        if words.len() < 2 {
+            return Err(err(
+                format!(
+                    "{} requires at least two arguments",
+                    ins.name.to_uppercase()
+                ),
+                span,
+            ));
+        }
+        let dest = words.pop().unwrap_or_default();
+        let flag = |name: &str| ins.flag(name).and_then(|f| f.value()).map(str::to_string);
+        let chown = match flag("chown") {
+            Some(c) => Some(self.expand(state, &c, ins.span)?),
+            None => None,
+        };
+        let chmod = flag("chmod");
+        let from = flag("from");
+        // The source: the context, a built stage, or an image.
+        let mut _view_mount = None;
+        let view_dir;
+        let source = match &from {
+            None => copy::Source::Context(self.context),
+            Some(name) => {
+                let stage = self.model.stage_named(name).map(|s| s.index).or_else(|| {
+                    name.parse::<usize>()
+                        .ok()
+                        .filter(|&s| s < self.model.stages().len())
+                });
+                let lowers = match stage {
+                    Some(s) => self
+                        .built
+                        .get(&s)
+                        .map(|st| st.layer_dirs(self.store))
+                        .ok_or_else(|| err("internal: source stage not built", span))?,
+                    None => {
+                        let image = self
+                            .store
+                            .resolve(name)
+                            .map_err(io_err("cannot read the store", span))?
+                            .ok_or_else(|| {
+                                err(format!("{name}: image not found in the local store"), span)
+                            })?;
+                        for l in &image.layers {
+                            self.ensure_extracted(&l.diff_id, span)?;
+                        }
+                        image
+                            .layers
+                            .iter()
+                            .rev()
+                            .map(|l| self.store.layer_dir(&l.diff_id))
+                            .collect()
+                    }
+                };
+                view_dir = self.work.join(format!(
+                    "from-{}",
+                    Digest::of(format!("{}{name}", ins.span.start).as_bytes()).hex()
+                ));
+                std::fs::create_dir_all(&view_dir)
+                    .map_err(io_err("cannot create a mount point", span))?;
+                _view_mount = Some(
+                    sandbox::mount_readonly(&lowers, &view_dir)
+                        .map_err(io_err("cannot mount the source", span))?,
+                );
+                copy::Source::Root(&view_dir)
+            }
+        };
+        let spec = CopySpec {
+            sources: words.clone(),
+            dest: dest.clone(),
+            workdir: workdir(state),
+            source,
+            chown,
+            chmod,
+            add,
+            link: ins.flag("link").is_some(),
+            exclude: Vec::new(),
+        };
+        let content = copy::cache_key(&spec).map_err(|e| err(e.to_string(), span))?;
+        let name = ins.name.to_uppercase();
+        let key = chain(
+            &state.key,
+            &name,
+            &[
+                content.0.clone(),
+                workdir(state),
+                state.config.config.user.clone(),
+            ],
+        );
+        state.key = key.clone();
+        progress.start(label, ins.original.lines().next().unwrap_or(""));
+        let created_by = format!("{name} {} {dest} # buildkit", words.join(" "));
+        self.filesystem_step(state, key, span, created_by, |_exec, root, _state| {
+            copy::copy(&spec, root).map_err(|e| err(e.to_string(), span))?;
+            Ok(Vec::new())
+        })
+    }
+}
+
+/// Creates `dir` and its missing parents inside `root` (owned by
+/// `uid:gid`, mode 0755), following symlinks as the image would: inside
+/// `root`, never out of it.
+fn make_dirs_in_root(root: &Path, dir: &str, uid: u32, gid: u32) -> std::io::Result<()> {
+    let mut at = root.to_path_buf();
+    let mut hops = 0;
+    let mut parts: Vec<String> = dir
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    parts.reverse();
+    while let Some(part) = parts.pop() {
+        match part.as_str() {
+            "." => continue,
+            ".." => {
+                if at != root {
+                    at.pop();
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let next = at.join(&part);
+        match std::fs::symlink_metadata(&next) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                hops += 1;
+                if hops > 40 {
+                    return Err(std::io::Error::other("too many levels of symbolic links"));
+                }
+                let target = std::fs::read_link(&next)?;
+                let target = target.to_string_lossy().into_owned();
+                if target.starts_with('/') {
+                    at = root.to_path_buf();
+                }
+                let mut more: Vec<String> = target
+                    .split('/')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                more.reverse();
+                parts.extend(more);
+            }
+            Ok(meta) if meta.is_dir() => at = next,
+            Ok(_) => {
+                return Err(std::io::Error::other(format!(
+                    "{} is not a directory",
+                    part
+                )));
+            }
+            Err(_) => {
+                std::fs::create_dir(&next)?;
+                std::os::unix::fs::chown(&next, Some(uid), Some(gid))?;
+                std::fs::set_permissions(
+                    &next,
+                    std::os::unix::fs::PermissionsExt::from_mode(0o755),
+                )?;
+                at = next;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A digest of a host tree's paths, types, modes and contents (for the
+/// cache key of a bind mount from the context).
+fn tree_digest(path: &Path) -> Digest {
+    let mut h = Sha256::new();
+    for entry in walkdir::WalkDir::new(path)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let rel = entry.path().strip_prefix(path).unwrap_or(entry.path());
+        h.update(rel.as_os_str().as_encoded_bytes());
+        if let Ok(meta) = entry.path().symlink_metadata() {
+            h.update(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()).to_le_bytes());
+            if meta.is_file()
+                && let Ok(bytes) = std::fs::read(entry.path())
+            {
+                h.update(Sha256::digest(&bytes));
+            } else if meta.file_type().is_symlink()
+                && let Ok(t) = std::fs::read_link(entry.path())
+            {
+                h.update(t.as_os_str().as_encoded_bytes());
+            }
+        }
+    }
+    Digest::from_hasher(h)
+}
+
+/// The config of `FROM scratch` as BuildKit makes it.
+fn scratch_config() -> ImageConfig {
+    ImageConfig {
+        architecture: "amd64".to_string(),
+        os: "linux".to_string(),
+        config: ContainerConfig {
+            env: Some(vec![format!("PATH={DEFAULT_PATH}")]),
+            working_dir: "/".to_string(),
+            ..ContainerConfig::default()
+        },
+        rootfs: RootFs {
+            kind: "layers".to_string(),
+            diff_ids: Vec::new(),
+        },
+        ..ImageConfig::default()
+    }
+}
+
+fn workdir(state: &StageState) -> String {
+    match state.config.config.working_dir.as_str() {
+        "" => "/".to_string(),
+        w => w.to_string(),
+    }
+}
+
+/// `/a/./b/../c/` → `/a/c`.
+fn clean(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+fn key_of(value: &serde_json::Value) -> Digest {
+    Digest::of(value.to_string().as_bytes())
+}
+
+/// The next cache key: the parent's, the instruction and what it depends on.
+fn chain(parent: &Digest, kind: &str, parts: &[String]) -> Digest {
+    let mut h = Sha256::new();
+    h.update(parent.0.as_bytes());
+    h.update([0]);
+    h.update(kind.as_bytes());
+    for p in parts {
+        h.update([0]);
+        h.update(p.as_bytes());
+    }
+    Digest::from_hasher(h)
+}
+
+fn tar_is_empty(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut archive = tar::Archive::new(file);
+    archive.entries().is_ok_and(|mut e| e.next().is_none())
+}
+
+/// SOURCE_DATE_EPOCH as RFC 3339 UTC.
+fn rfc3339(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if mo <= 2 { y + 1 } else { y };
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+/// HEALTHCHECK's flags and command, as Docker stores them.
+fn healthcheck(ins: &Instruction) -> Result<Healthcheck, String> {
+    let mut hc = Healthcheck::default();
+    let words: Vec<String> = ins.args.iter().map(|w| w.text.clone()).collect();
+    let kind = words
+        .first()
+        .map(|w| w.to_ascii_uppercase())
+        .unwrap_or_default();
+    if kind == "NONE" {
+        hc.test = Some(vec!["NONE".to_string()]);
+        return Ok(hc);
+    }
+    let rest = &words[1.min(words.len())..];
+    hc.test = Some(if ins.json {
+        let mut t = vec!["CMD".to_string()];
+        t.extend(rest.iter().cloned());
+        t
+    } else {
+        vec!["CMD-SHELL".to_string(), rest.join(" ")]
+    });
+    for f in &ins.flags {
+        let v = f.value().unwrap_or("");
+        match f.name() {
+            "interval" => hc.interval = duration_ns(v)?,
+            "timeout" => hc.timeout = duration_ns(v)?,
+            "start-period" => hc.start_period = duration_ns(v)?,
+            "start-interval" => hc.start_interval = duration_ns(v)?,
+            "retries" => hc.retries = v.parse().map_err(|_| format!("invalid --retries {v}"))?,
+            other => return Err(format!("unknown HEALTHCHECK flag --{other}")),
+        }
+    }
+    Ok(hc)
+}
+
+/// A Go duration (`30s`, `1m30s`, `500ms`) in nanoseconds.
+fn duration_ns(text: &str) -> Result<i64, String> {
+    let mut total: f64 = 0.0;
+    let mut rest = text;
+    if rest.is_empty() {
+        return Err("empty duration".to_string());
+    }
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let value: f64 = rest[..num_end]
+            .parse()
+            .map_err(|_| format!("invalid duration {text}"))?;
+        rest = &rest[num_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_end] {
+            "ns" => 1.0,
+            "us" | "µs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return Err(format!("invalid duration {text}")),
+        };
+        total += value * factor;
+        rest = &rest[unit_end..];
+    }
+    Ok(total as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_dates() {
+        assert_eq!(duration_ns("30s").unwrap(), 30_000_000_000);
+        assert_eq!(duration_ns("1m30s").unwrap(), 90_000_000_000);
+        assert_eq!(duration_ns("500ms").unwrap(), 500_000_000);
+        assert!(duration_ns("5x").is_err());
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn paths_clean() {
+        assert_eq!(clean("/a/./b/../c/"), "/a/c");
+        assert_eq!(clean("/"), "/");
+    }
+}

@@ -8,10 +8,10 @@
 //! - [`copy`]: COPY and ADD with Docker's semantics, and the build context;
 //! - [`build`]: the stage executor that ties them together.
 
-pub mod oci;
-pub mod store;
 pub mod archive;
-pub mod layer;
-pub mod sandbox;
-pub mod copy;
 pub mod build;
+pub mod copy;
+pub mod layer;
+pub mod oci;
+pub mod sandbox;
+pub mod store;

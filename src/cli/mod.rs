@@ -1,7 +1,9 @@
 //! The command line: one file per subcommand, each turning its arguments into
 //! library calls and printing the result.
 
+mod build;
 mod convert;
+mod image;
 mod lint;
 pub mod output;
 mod parse;
@@ -40,6 +42,8 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Convert(convert::Args),
+    Build(build::Args),
+    Image(image::Args),
     Lint(lint::Args),
     Rule(rule::Args),
     Parse(parse::Args),
@@ -49,6 +53,8 @@ enum Command {
 pub fn run(cli: Cli) -> miette::Result<Outcome> {
     match cli.command {
         Command::Convert(args) => convert::run(args),
+        Command::Build(args) => build::run(args),
+        Command::Image(args) => image::run(args),
         Command::Lint(args) => lint::run(args, cli.color),
         Command::Rule(args) => rule::run(args),
         Command::Parse(args) => parse::run(args),

@@ -3,6 +3,8 @@
 //! `testdata/convert/<case>`. Each test crate uses part of it.
 #![allow(dead_code)]
 
+pub mod docker;
+
 use std::path::{Path, PathBuf};
 
 use msmigrate::convert::{self, Conversion};

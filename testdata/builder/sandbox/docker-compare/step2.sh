@@ -1,0 +1,1 @@
+rm /bin/ls /opt/old && rm -rf /etc/d && mkdir /etc/d && echo new > /etc/d/y && chown 12:34 /opt/a && chmod 4755 /opt/a && ln /opt/a /opt/b && ln -s ../opt/a /etc/lnk && mkdir -p /var/spool && chmod 1777 /var/spool && echo 12345 > /var/spool/f && mkfifo /opt/fifo && cd /tmp && mkdir -p w && chmod 0750 w
