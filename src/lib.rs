@@ -7,3 +7,4 @@ pub mod dockerfile;
 pub mod flow;
 pub mod lint;
 pub mod script;
+pub mod verify;

@@ -14,6 +14,12 @@ fn main() -> ExitCode {
     if std::env::args_os().nth(1).as_deref() == Some(std::ffi::OsStr::new(sandbox::HELPER_ARG)) {
         sandbox::helper_main();
     }
+    // Invoked as `docker` (a symlink verify puts on a legacy script's PATH).
+    if std::env::args_os().next().is_some_and(|a| {
+        std::path::Path::new(&a).file_name() == Some(std::ffi::OsStr::new("docker"))
+    }) {
+        return msmigrate::verify::shim::main();
+    }
     let args = cli::Cli::parse();
     cli::output::init(args.color);
     match cli::run(args) {

@@ -287,7 +287,14 @@ impl Executor<'_> {
             self.stage(dep, progress)?;
         }
         let from_span = Some(stage.span);
-        let created = self.options.source_date_epoch.map(rfc3339);
+        // Docker records when an image was built; SOURCE_DATE_EPOCH pins it.
+        let created = Some(rfc3339(self.options.source_date_epoch.unwrap_or_else(
+            || {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64)
+            },
+        )));
         let mut state = match &stage.base {
             Source::Scratch => StageState {
                 config: scratch_config(),
@@ -307,18 +314,7 @@ impl Executor<'_> {
                 s
             }
             Source::Image(reference) => {
-                let image = self
-                    .store
-                    .resolve(reference)
-                    .map_err(io_err("cannot read the store", from_span))?
-                    .ok_or_else(|| {
-                        err(
-                            format!(
-                                "{reference}: image not found in the local store (load it with `msmigrate image load` or `docker save {reference} | msmigrate image load`)"
-                            ),
-                            from_span,
-                        )
-                    })?;
+                let image = resolve_or_pull(self.store, reference, from_span, progress)?;
                 for l in &image.layers {
                     self.ensure_extracted(&l.diff_id, from_span)?;
                 }
@@ -386,12 +382,29 @@ impl Executor<'_> {
         if self.store.layer_complete(diff_id) {
             return Ok(());
         }
+        // Extract beside the final place and rename into it, so builds
+        // sharing a store never see (or delete) a half-extracted layer.
         let dir = self.store.layer_dir(diff_id);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(io_err("cannot create a layer directory", span))?;
-        let mut blob = std::fs::File::open(self.store.blob_path(diff_id))
-            .map_err(io_err("cannot open a layer", span))?;
-        layer::extract(&mut blob, &dir).map_err(io_err("cannot extract a layer", span))?;
+        let tmp = dir.with_file_name(format!("root.{}.{}", std::process::id(), unique()));
+        std::fs::create_dir_all(&tmp).map_err(io_err("cannot create a layer directory", span))?;
+        let extracted = std::fs::File::open(self.store.blob_path(diff_id))
+            .and_then(|mut blob| layer::extract(&mut blob, &tmp));
+        if let Err(e) = extracted {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(err(format!("cannot extract a layer: {e}"), span));
+        }
+        if std::fs::rename(&tmp, &dir).is_err() {
+            if self.store.layer_complete(diff_id) {
+                // Another build got there first.
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Ok(());
+            }
+            // A leftover of an interrupted extraction: move it aside.
+            let stale = dir.with_file_name(format!("stale.{}.{}", std::process::id(), unique()));
+            let _ = std::fs::rename(&dir, &stale);
+            let _ = std::fs::remove_dir_all(&stale);
+            std::fs::rename(&tmp, &dir).map_err(io_err("cannot place a layer", span))?;
+        }
         self.store
             .mark_layer_complete(diff_id)
             .map_err(io_err("cannot record a layer", span))
@@ -845,6 +858,28 @@ impl Executor<'_> {
             .put_blob_file(&tmp, Some(&info.diff_id))
             .map_err(io_err("cannot store a layer", span))?;
         let _ = std::fs::remove_file(&tmp);
+        // The upper directory already is the layer in overlay format: move
+        // it into place instead of extracting the tar again (creating every
+        // file twice dominates steps that write thousands of files). With
+        // SOURCE_DATE_EPOCH the tar's clamped mtimes must be what later
+        // steps see, so it is extracted then.
+        if self.options.source_date_epoch.is_none() && !self.store.layer_complete(&digest) {
+            let dir = self.store.layer_dir(&digest);
+            let adopted = (|| -> std::io::Result<()> {
+                strip_overlay_bookkeeping(upper)?;
+                if dir.exists() {
+                    std::fs::remove_dir_all(&dir)?;
+                }
+                if let Some(parent) = dir.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::rename(upper, &dir)?;
+                self.store.mark_layer_complete(&digest)
+            })();
+            if adopted.is_err() {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+        }
         self.ensure_extracted(&digest, span)?;
         Ok(Some(LayerRecord {
             diff_id: info.diff_id,
@@ -1128,13 +1163,7 @@ impl Executor<'_> {
                         .map(|st| st.layer_dirs(self.store))
                         .ok_or_else(|| err("internal: source stage not built", span))?,
                     None => {
-                        let image = self
-                            .store
-                            .resolve(name)
-                            .map_err(io_err("cannot read the store", span))?
-                            .ok_or_else(|| {
-                                err(format!("{name}: image not found in the local store"), span)
-                            })?;
+                        let image = resolve_or_pull(self.store, name, span, progress)?;
                         for l in &image.layers {
                             self.ensure_extracted(&l.diff_id, span)?;
                         }
@@ -1249,6 +1278,38 @@ fn make_dirs_in_root(root: &Path, dir: &str, uid: u32, gid: u32) -> std::io::Res
                     std::os::unix::fs::PermissionsExt::from_mode(0o755),
                 )?;
                 at = next;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A number unique within this process, for temporary names.
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Removes overlayfs's own extended attributes from an upper directory
+/// (origin, impure, nlink...), keeping `trusted.overlay.opaque`, which is
+/// how the layer format marks an opaque directory.
+fn strip_overlay_bookkeeping(upper: &Path) -> std::io::Result<()> {
+    for entry in walkdir::WalkDir::new(upper)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.file_type().is_symlink() {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(names) = xattr::list(path) else {
+            continue;
+        };
+        for name in names {
+            let name = name.to_string_lossy().into_owned();
+            if name.starts_with("trusted.overlay.") && name != "trusted.overlay.opaque" {
+                xattr::remove(path, &name)?;
             }
         }
     }
@@ -1431,6 +1492,61 @@ fn duration_ns(text: &str) -> Result<i64, String> {
         rest = &rest[unit_end..];
     }
     Ok(total as i64)
+}
+
+// ---------------------------------------------------------------------------
+// Base images: the store, else a registry pull
+// ---------------------------------------------------------------------------
+
+/// The image `reference` names (`FROM image`, `COPY --from=image`): from the
+/// store, else pulled from its registry unless MSMIGRATE_OFFLINE=1. The pull
+/// shows as an `[internal] pull` step, with a bar per blob on a terminal.
+fn resolve_or_pull(
+    store: &Store,
+    reference: &str,
+    span: Option<Span>,
+    progress: &mut dyn Progress,
+) -> Result<StoredImage, BuildError> {
+    use super::registry;
+    if let Some(image) = store
+        .resolve(reference)
+        .map_err(io_err("cannot read the store", span))?
+    {
+        return Ok(image);
+    }
+    let load_hint = format!(
+        "load it with `msmigrate image load` or `docker save {reference} | msmigrate image load`"
+    );
+    if registry::offline() {
+        return Err(err(
+            format!(
+                "{reference}: image not found in the local store, and MSMIGRATE_OFFLINE=1 forbids pulling it ({load_hint})"
+            ),
+            span,
+        ));
+    }
+    let label = "[internal]";
+    let text = format!("pull {reference}");
+    progress.start(label, &text);
+    let started = Instant::now();
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let pulled = {
+        let mut bars = registry::Reporter::new(progress.log(), tty);
+        registry::pull(store, reference, &registry::Platform::default(), &mut bars)
+    }
+    .map_err(|e| {
+        err(
+            format!("{reference}: image not found in the local store, and pulling it failed: {e}"),
+            span,
+        )
+    })?;
+    progress.done(&Step {
+        label: label.to_string(),
+        text,
+        cached: pulled.fetched_blobs == 0,
+        duration: started.elapsed(),
+    });
+    Ok(pulled.image)
 }
 
 #[cfg(test)]

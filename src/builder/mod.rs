@@ -6,6 +6,7 @@
 //! - [`layer`]: layer tars to directories (overlay format) and back;
 //! - [`sandbox`]: namespaces and overlay mounts that RUN executes in;
 //! - [`copy`]: COPY and ADD with Docker's semantics, and the build context;
+//! - [`registry`]: pulls over the OCI distribution API;
 //! - [`build`]: the stage executor that ties them together.
 
 pub mod archive;
@@ -13,5 +14,6 @@ pub mod build;
 pub mod copy;
 pub mod layer;
 pub mod oci;
+pub mod registry;
 pub mod sandbox;
 pub mod store;

@@ -1,5 +1,5 @@
-//! `msmigrate image`: the local image store (load, import, ls, rm, save),
-//! shown the way `docker image` shows Docker's.
+//! `msmigrate image`: the local image store (pull, load, import, ls, rm,
+//! save), shown the way `docker image` shows Docker's.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use miette::{IntoDiagnostic, WrapErr};
 use msmigrate::builder::archive;
+use msmigrate::builder::registry::{self, Platform, Reporter};
 use msmigrate::builder::store::{self, Removed, Store};
 
 use super::Outcome;
@@ -19,7 +20,7 @@ use super::Outcome;
 /// Image IDs and sizes are the ones Docker 20.10 reports for the same image.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  docker save busybox:latest | msmigrate image load\n  msmigrate image import rootfs.tar base:1\n  msmigrate image ls\n  msmigrate image save base:1 -o base.tar && docker load -i base.tar"
+    after_help = "Examples:\n  msmigrate image pull debian:bookworm-slim\n  docker save busybox:latest | msmigrate image load\n  msmigrate image import rootfs.tar base:1\n  msmigrate image ls\n  msmigrate image save base:1 -o base.tar && docker load -i base.tar"
 )]
 pub struct Args {
     /// The store directory.
@@ -32,6 +33,28 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum Command {
+    /// Pull an image from a registry over the OCI distribution API, as
+    /// `docker pull` does.
+    ///
+    /// Docker Hub's token flow and the credentials of
+    /// `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`) are used;
+    /// digests are verified and blobs already in the store are not fetched
+    /// again. MSMIGRATE_REGISTRY_MIRRORS=host,… lists Docker Hub mirrors and
+    /// MSMIGRATE_INSECURE_REGISTRIES=host[:port],… the registries allowed
+    /// plain HTTP besides loopback (each defaults to the `registry-mirrors`
+    /// or `insecure-registries` of /etc/docker/daemon.json).
+    /// MSMIGRATE_OFFLINE=1 refuses to pull.
+    Pull {
+        /// `name[:tag]` or `name@sha256:…` (`debian` is
+        /// `docker.io/library/debian:latest`).
+        reference: String,
+        /// The platform to take from a multi-platform image, `os/arch[/variant]`.
+        #[arg(long, value_name = "PLATFORM", default_value = "linux/amd64")]
+        platform: String,
+        /// Print only the image's name, no progress.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Load images from a docker-archive (`docker save` output) or an OCI
     /// archive; gzip layers are accepted and every digest is verified.
     Load {
@@ -92,6 +115,11 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
     let root = args.store.unwrap_or_else(Store::default_root);
     let store = Store::open(&root).into_diagnostic()?;
     match args.command {
+        Command::Pull {
+            reference,
+            platform,
+            quiet,
+        } => pull(&store, &reference, &platform, quiet),
         Command::Load { input } => load(&store, input),
         Command::Import { rootfs, name } => import(&store, rootfs, name),
         Command::Ls { format, no_trunc } => ls(&store, format, no_trunc),
@@ -103,6 +131,56 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
             Ok(Outcome::Clean)
         }
     }
+}
+
+fn pull(store: &Store, reference: &str, platform: &str, quiet: bool) -> miette::Result<Outcome> {
+    if registry::offline() {
+        return Err(miette::miette!(
+            help = format!("load it instead: `docker save {reference} | msmigrate image load`"),
+            "MSMIGRATE_OFFLINE=1: not pulling {reference}"
+        ));
+    }
+    let platform = Platform::parse(platform).map_err(|e| miette::miette!("{e}"))?;
+    let parsed = registry::Reference::parse(reference).map_err(|e| miette::miette!("{e}"))?;
+    let mut stderr_progress;
+    let mut silent = registry::NoProgress;
+    let progress: &mut dyn registry::PullProgress = if quiet {
+        &mut silent
+    } else {
+        stderr_progress = Reporter::stderr();
+        &mut stderr_progress
+    };
+    if !quiet {
+        let what = parsed.tag.as_deref().unwrap_or("latest");
+        let what = parsed.digest.as_ref().map_or(what, |d| d.0.as_str());
+        // Docker names the repository without Docker Hub's domain.
+        let from = if parsed.is_docker_hub() {
+            parsed.repository.clone()
+        } else {
+            format!("{}/{}", parsed.registry, parsed.repository)
+        };
+        let _ = writeln!(io::stderr(), "{what}: Pulling from {from}");
+    }
+    let pulled = registry::Client::new(registry::Settings::from_env())
+        .pull(store, &parsed, &platform, progress)
+        .map_err(|e| miette::miette!("{e}"))?;
+    let mut out = io::stdout().lock();
+    if !quiet {
+        let familiar = store::familiar_name(&pulled.name);
+        let status = if pulled.fetched_blobs == 0 {
+            format!("Image is up to date for {familiar}")
+        } else {
+            format!(
+                "Downloaded newer image for {familiar} ({} blobs, {})",
+                pulled.fetched_blobs,
+                archive::human_size(pulled.fetched_bytes)
+            )
+        };
+        writeln!(out, "Status: {status}").into_diagnostic()?;
+        writeln!(out, "Image ID: {}", pulled.image.id).into_diagnostic()?;
+    }
+    writeln!(out, "{}", pulled.name).into_diagnostic()?;
+    Ok(Outcome::Clean)
 }
 
 fn load(store: &Store, input: Option<PathBuf>) -> miette::Result<Outcome> {

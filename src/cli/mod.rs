@@ -8,6 +8,7 @@ mod lint;
 pub mod output;
 mod parse;
 mod rule;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -47,6 +48,7 @@ enum Command {
     Lint(lint::Args),
     Rule(rule::Args),
     Parse(parse::Args),
+    Verify(verify::Args),
 }
 
 /// Runs the chosen command.
@@ -58,5 +60,6 @@ pub fn run(cli: Cli) -> miette::Result<Outcome> {
         Command::Lint(args) => lint::run(args, cli.color),
         Command::Rule(args) => rule::run(args),
         Command::Parse(args) => parse::run(args),
+        Command::Verify(args) => verify::run(args),
     }
 }
