@@ -272,6 +272,20 @@ fn extra_rules_dir_adds_rules() {
     assert!(text(&o).1.contains("MS902-bad.yaml"), "{:?}", text(&o));
 }
 
+/// Runs git in `dir`; it must succeed.
+fn git_in(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 /// The hooks in `.pre-commit-hooks.yaml`, run by the real pre-commit
 /// against a throwaway repository.
 #[test]
@@ -295,18 +309,7 @@ fn pre_commit_hooks_work_with_real_pre_commit() {
         return;
     }
     let repo = tempdir("precommit");
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .args(args)
-            .current_dir(&repo)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
+    let git = |args: &[&str]| git_in(&repo, args);
     git(&["init", "-q"]);
     git(&["config", "user.email", "t@example.com"]);
     git(&["config", "user.name", "t"]);
@@ -349,16 +352,7 @@ fn pre_commit_hooks_work_with_real_pre_commit() {
             "hooks",
         ],
     ] {
-        let o = Command::new("git")
-            .args(args)
-            .current_dir(&hooks)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        git_in(&hooks, args);
     }
     let hooks_repo = hooks.display().to_string();
     let try_repo = |hook: &str| {
