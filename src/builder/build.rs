@@ -209,6 +209,13 @@ impl StageState {
         self.config.config.env = Some(self.env.iter().map(|(k, v)| format!("{k}={v}")).collect());
     }
 
+    /// Records a metadata instruction: the cache key moves on with what it
+    /// set, and the history gets an entry without a layer.
+    fn record(&mut self, kind: &str, parts: &[String], created_by: String) {
+        self.key = chain(&self.key, kind, parts);
+        self.history(created_by, true);
+    }
+
     fn history(&mut self, created_by: String, empty_layer: bool) {
         self.config.history.push(History {
             created: self.created.clone(),
@@ -410,6 +417,18 @@ impl Executor<'_> {
             .map_err(io_err("cannot record a layer", span))
     }
 
+    /// Expands one word with `vars`.
+    fn word(
+        &self,
+        vars: &[(String, String)],
+        word: &str,
+        span: Option<Span>,
+    ) -> Result<String, BuildError> {
+        self.lexer
+            .process_word(word, &vars)
+            .map_err(|e| err(e.reason().to_string(), span))
+    }
+
     fn expand(&self, state: &StageState, word: &str, span: Span) -> Result<String, BuildError> {
         self.lexer
             .process_word(word, &state.vars())
@@ -440,8 +459,9 @@ impl Executor<'_> {
                 }
                 let pairs: Vec<String> =
                     state.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                state.key = chain(&state.key, "ENV", &pairs);
-                state.history(
+                state.record(
+                    "ENV",
+                    &pairs,
                     format!(
                         "ENV {}",
                         ins.args
@@ -454,7 +474,6 @@ impl Executor<'_> {
                             .collect::<Vec<_>>()
                             .join(" ")
                     ),
-                    true,
                 );
             }
             Keyword::Arg => {
@@ -476,8 +495,9 @@ impl Executor<'_> {
                 }
                 let args: Vec<String> =
                     state.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                state.key = chain(&state.key, "ARG", &args);
-                state.history(
+                state.record(
+                    "ARG",
+                    &args,
                     format!(
                         "ARG {}",
                         ins.args
@@ -486,7 +506,6 @@ impl Executor<'_> {
                             .collect::<Vec<_>>()
                             .join(" ")
                     ),
-                    true,
                 );
             }
             Keyword::Label => {
@@ -495,19 +514,12 @@ impl Executor<'_> {
                 let mut pairs = Vec::new();
                 for pair in ins.args.chunks(2) {
                     let [k, v] = pair else { continue };
-                    let key = self
-                        .lexer
-                        .process_word(&k.text, &vars)
-                        .map_err(|e| err(e.reason().to_string(), span))?;
-                    let value = self
-                        .lexer
-                        .process_word(&v.text, &vars)
-                        .map_err(|e| err(e.reason().to_string(), span))?;
+                    let key = self.word(&vars, &k.text, span)?;
+                    let value = self.word(&vars, &v.text, span)?;
                     pairs.push(format!("{key}={value}"));
                     labels.insert(key, value);
                 }
-                state.key = chain(&state.key, "LABEL", &pairs);
-                state.history(format!("LABEL {}", pairs.join(" ")), true);
+                state.record("LABEL", &pairs, format!("LABEL {}", pairs.join(" ")));
             }
             Keyword::Expose => {
                 let vars = state.vars();
@@ -532,8 +544,9 @@ impl Executor<'_> {
                         list.push(p);
                     }
                 }
-                state.key = chain(&state.key, "EXPOSE", &list);
-                state.history(
+                state.record(
+                    "EXPOSE",
+                    &list,
                     format!(
                         "EXPOSE map[{}]",
                         list.iter()
@@ -541,7 +554,6 @@ impl Executor<'_> {
                             .collect::<Vec<_>>()
                             .join(" ")
                     ),
-                    true,
                 );
             }
             Keyword::Volume => {
@@ -553,18 +565,14 @@ impl Executor<'_> {
                     .get_or_insert_with(BTreeMap::new);
                 let mut list = Vec::new();
                 for w in &ins.args {
-                    let v = self
-                        .lexer
-                        .process_word(&w.text, &vars)
-                        .map_err(|e| err(e.reason().to_string(), span))?;
+                    let v = self.word(&vars, &w.text, span)?;
                     if v.trim().is_empty() {
                         return Err(err("VOLUME specified can not be an empty string", span));
                     }
                     vols.insert(v.clone(), Empty {});
                     list.push(v);
                 }
-                state.key = chain(&state.key, "VOLUME", &list);
-                state.history(format!("VOLUME [{}]", list.join(" ")), true);
+                state.record("VOLUME", &list, format!("VOLUME [{}]", list.join(" ")));
             }
             Keyword::Cmd | Keyword::Entrypoint => {
                 let argv = self.command_argv(state, ins)?;
@@ -579,13 +587,13 @@ impl Executor<'_> {
                     }
                 }
                 let name = if is_cmd { "CMD" } else { "ENTRYPOINT" };
-                state.key = chain(&state.key, name, &argv);
-                state.history(
+                state.record(
+                    name,
+                    &argv,
                     format!(
                         "{name} {}",
                         serde_json::to_string(&argv).unwrap_or_default()
                     ),
-                    true,
                 );
             }
             Keyword::Workdir => {
@@ -614,24 +622,26 @@ impl Executor<'_> {
                 let raw = ins.args.first().map(|w| w.text.clone()).unwrap_or_default();
                 let user = self.expand(state, &raw, ins.span)?;
                 state.config.config.user = user.clone();
-                state.key = chain(&state.key, "USER", std::slice::from_ref(&user));
-                state.history(format!("USER {user}"), true);
+                state.record("USER", std::slice::from_ref(&user), format!("USER {user}"));
             }
             Keyword::Shell => {
                 let argv: Vec<String> = ins.args.iter().map(|w| w.text.clone()).collect();
                 state.config.config.shell = Some(argv.clone());
-                state.key = chain(&state.key, "SHELL", &argv);
-                state.history(
+                state.record(
+                    "SHELL",
+                    &argv,
                     format!("SHELL {}", serde_json::to_string(&argv).unwrap_or_default()),
-                    true,
                 );
             }
             Keyword::Stopsignal => {
                 let raw = ins.args.first().map(|w| w.text.clone()).unwrap_or_default();
                 let sig = self.expand(state, &raw, ins.span)?;
                 state.config.config.stop_signal = sig.clone();
-                state.key = chain(&state.key, "STOPSIGNAL", std::slice::from_ref(&sig));
-                state.history(format!("STOPSIGNAL {sig}"), true);
+                state.record(
+                    "STOPSIGNAL",
+                    std::slice::from_ref(&sig),
+                    format!("STOPSIGNAL {sig}"),
+                );
             }
             Keyword::Healthcheck => {
                 let hc = healthcheck(ins).map_err(|m| err(m, span))?;
@@ -665,8 +675,11 @@ impl Executor<'_> {
                     .on_build
                     .get_or_insert_with(Vec::new)
                     .push(trigger.clone());
-                state.key = chain(&state.key, "ONBUILD", std::slice::from_ref(&trigger));
-                state.history(format!("ONBUILD {trigger}"), true);
+                state.record(
+                    "ONBUILD",
+                    std::slice::from_ref(&trigger),
+                    format!("ONBUILD {trigger}"),
+                );
             }
             Keyword::Maintainer => {
                 state.history(
@@ -1192,7 +1205,7 @@ impl Executor<'_> {
             sources: words.clone(),
             dest: dest.clone(),
             workdir: workdir(state),
-            source,
+            source: source.with_hash_cache(self.store),
             chown,
             chmod,
             add,
@@ -1501,6 +1514,68 @@ fn duration_ns(text: &str) -> Result<i64, String> {
 /// The image `reference` names (`FROM image`, `COPY --from=image`): from the
 /// store, else pulled from its registry unless MSMIGRATE_OFFLINE=1. The pull
 /// shows as an `[internal] pull` step, with a bar per blob on a terminal.
+/// The docker CLI on PATH, unless it is msmigrate itself (verify's shim).
+fn docker_cli() -> Option<PathBuf> {
+    let me = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.canonicalize().ok());
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("docker"))
+        .find(|candidate| candidate.is_file())
+        .filter(|found| found.canonicalize().ok() != me)
+}
+
+/// Copies `reference` from the local Docker engine into the store, when
+/// there is one and it has the image (`MSMIGRATE_NO_DOCKER_IMPORT=1` turns
+/// this off).
+fn import_from_docker(
+    store: &Store,
+    reference: &str,
+    progress: &mut dyn Progress,
+) -> Option<StoredImage> {
+    use std::process::{Command, Stdio};
+    if std::env::var_os("MSMIGRATE_NO_DOCKER_IMPORT").is_some_and(|v| !v.is_empty()) {
+        return None;
+    }
+    let docker = docker_cli()?;
+    let known = Command::new(&docker)
+        .args(["image", "inspect", "--format", "{{.Id}}", reference])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?
+        .success();
+    if !known {
+        return None;
+    }
+    let label = "[internal]";
+    let text = format!("load {reference} from the local Docker engine");
+    progress.start(label, &text);
+    let started = Instant::now();
+    let mut child = Command::new(&docker)
+        .args(["save", reference])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let loaded = child
+        .stdout
+        .take()
+        .map(|out| super::archive::load(store, out));
+    let status = child.wait().ok()?;
+    if !status.success() || !matches!(loaded, Some(Ok(_))) {
+        return None;
+    }
+    progress.done(&Step {
+        label: label.to_string(),
+        text,
+        cached: false,
+        duration: started.elapsed(),
+    });
+    store.resolve(reference).ok().flatten()
+}
+
 fn resolve_or_pull(
     store: &Store,
     reference: &str,
@@ -1512,6 +1587,12 @@ fn resolve_or_pull(
         .resolve(reference)
         .map_err(io_err("cannot read the store", span))?
     {
+        return Ok(image);
+    }
+    // An image the local Docker engine has (the usual case when migrating
+    // next to Docker) is taken from it, as `docker save | msmigrate image
+    // load` would.
+    if let Some(image) = import_from_docker(store, reference, progress) {
         return Ok(image);
     }
     let load_hint = format!(

@@ -102,6 +102,9 @@ pub enum Matcher {
     UnusedSuppression {},
     /// The file does not parse or would not build (the engine fills it).
     BuildError {},
+    /// Bloat measured in a built image by `msmigrate verify` (never fires
+    /// on a Dockerfile alone).
+    ImageEvidence {},
 }
 
 fn default_actions() -> Vec<String> {
@@ -224,6 +227,7 @@ impl Matcher {
             Matcher::UntrustedRegistry {} => "untrusted-registry",
             Matcher::UnusedSuppression {} => "unused-suppression",
             Matcher::BuildError {} => "build-error",
+            Matcher::ImageEvidence {} => "image-evidence",
         }
     }
 
@@ -246,6 +250,7 @@ impl Matcher {
             Matcher::UntrustedRegistry {} => &["image", "registry"],
             Matcher::UnusedSuppression {} => &["rule", "pragma"],
             Matcher::BuildError {} => &["error"],
+            Matcher::ImageEvidence {} => &["bytes", "path", "instruction"],
         }
     }
 
@@ -292,7 +297,9 @@ impl Matcher {
             Matcher::Instruction { check } => instruction(ctx, *check),
             Matcher::FinalUser {} => final_user(ctx),
             Matcher::UntrustedRegistry {} => untrusted_registry(ctx),
-            Matcher::UnusedSuppression {} | Matcher::BuildError {} => Vec::new(),
+            Matcher::UnusedSuppression {} | Matcher::BuildError {} | Matcher::ImageEvidence {} => {
+                Vec::new()
+            }
         }
     }
 }

@@ -37,6 +37,7 @@
 //! not followed; that difference is not modelled).
 
 mod glob;
+mod hashcache;
 mod mode;
 mod tree;
 mod unpack;
@@ -45,14 +46,17 @@ mod view;
 
 use std::ffi::OsStr;
 use std::fmt;
+use std::fs::Metadata;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 
 use super::oci::Digest;
+use super::store::Store;
 use crate::dockerfile::ignore::Rules;
 use mode::Chmod;
 use tree::{Copier, Dest, Options};
@@ -65,6 +69,8 @@ pub struct Context {
     root: PathBuf,
     rules: Option<Rules>,
     ignore_file: Option<PathBuf>,
+    /// Content hashes remembered by metadata (shared by clones).
+    hashes: Arc<hashcache::Shared>,
 }
 
 impl Context {
@@ -91,6 +97,7 @@ impl Context {
             root: dir.to_path_buf(),
             ignore_file: rules.as_ref().map(|_| file),
             rules,
+            hashes: Arc::default(),
         })
     }
 
@@ -123,6 +130,20 @@ pub enum Source<'a> {
     /// A stage's or image's filesystem, already mounted read-only; paths
     /// are resolved inside it, symlinks included.
     Root(&'a Path),
+}
+
+impl<'a> Source<'a> {
+    /// The same source, its context's file hashes remembered in `store`
+    /// (by device, inode, size, mtime, ctime and mode, as BuildKit's
+    /// content-hash cache does), so that [`cache_key`] need not read files
+    /// that did not change. The context keeps the cache for all its
+    /// copies. No effect on a [`Source::Root`].
+    pub fn with_hash_cache(self, store: &Store) -> Source<'a> {
+        if let Source::Context(c) = &self {
+            c.hashes.configure(&c.root, store.root(), &store.temp_dir());
+        }
+        self
+    }
 }
 
 /// One COPY or ADD instruction, after ARG/ENV expansion.
@@ -382,16 +403,20 @@ pub fn copy(spec: &CopySpec, dest_root: &Path) -> Result<CopyOutcome, CopyError>
 /// path, mode, uid/gid (context files count as 0:0), size, type, link
 /// target, content sha256, `security.capability`; no mtimes), plus the
 /// destination, WORKDIR, `--chown`, `--chmod`, `--exclude` and ADD.
+/// With [`Source::with_hash_cache`], a context file whose metadata did not
+/// change since an earlier key is not read again (same key either way).
 pub fn cache_key(spec: &CopySpec) -> Result<Digest, CopyError> {
     if spec.sources.is_empty() {
         return Err(CopyError::new("no source files were specified"));
     }
+    match &spec.source {
+        Source::Context(c) => c.hashes.with(|table| key_of(spec, table)),
+        Source::Root(_) => key_of(spec, None),
+    }
+}
+
+fn key_of(spec: &CopySpec, table: Option<&mut hashcache::Table>) -> Result<Digest, CopyError> {
     let mut h = Sha256::new();
-    let mut field = |h: &mut Sha256, tag: &str, value: &[u8]| {
-        h.update(tag.as_bytes());
-        h.update((value.len() as u64).to_le_bytes());
-        h.update(value);
-    };
     field(&mut h, "msmigrate-copy-v1", b"");
     field(&mut h, "add", &[spec.add as u8]);
     field(&mut h, "dest", spec.dest.as_bytes());
@@ -411,114 +436,204 @@ pub fn cache_key(spec: &CopySpec) -> Result<Digest, CopyError> {
     }
     let exclude = exclude_rules(spec);
     let view = source_view(&spec.source);
+    let mut hasher = TreeHasher {
+        view: &view,
+        exclude: exclude.as_ref(),
+        links: std::collections::HashMap::new(),
+        table,
+        buf: Vec::new(),
+        h,
+    };
     for src in &spec.sources {
-        field(&mut h, "source", src.as_bytes());
+        field(&mut hasher.h, "source", src.as_bytes());
         for m in matches(&view, src, spec.add)? {
-            field(&mut h, "match", m.name.as_os_str().as_bytes());
-            let mut links = std::collections::HashMap::new();
-            hash_tree(
-                &view,
-                &m.path,
-                Path::new(""),
-                exclude.as_ref(),
-                &mut links,
-                &mut h,
-                &mut field,
-            )?;
+            field(&mut hasher.h, "match", m.name.as_os_str().as_bytes());
+            hasher.links.clear();
+            hasher.tree(&m.path, Path::new(""), None)?;
         }
     }
-    Ok(Digest::from_hasher(h))
+    Ok(Digest::from_hasher(hasher.h))
 }
 
-type Field<'f> = dyn FnMut(&mut Sha256, &str, &[u8]) + 'f;
+/// One length-prefixed, tagged field of a key.
+fn field(h: &mut Sha256, tag: &str, value: &[u8]) {
+    h.update(tag.as_bytes());
+    h.update((value.len() as u64).to_le_bytes());
+    h.update(value);
+}
 
-fn hash_tree(
-    view: &View,
-    src: &Path,
-    rel: &Path,
-    exclude: Option<&Rules>,
-    links: &mut std::collections::HashMap<(u64, u64), PathBuf>,
-    h: &mut Sha256,
-    field: &mut Field,
-) -> Result<(), CopyError> {
-    let meta = view.lstat(src).map_err(|_| not_found(src))?;
-    if let (Some(ex), false) = (exclude, rel.as_os_str().is_empty()) {
-        let text = rel.to_string_lossy();
-        if ex.excluded(&text) && (!meta.is_dir() || ex.may_differ_below(&text).is_none()) {
+/// Hashes source trees into one key.
+struct TreeHasher<'v, 't> {
+    view: &'v View<'v>,
+    exclude: Option<&'v Rules>,
+    /// The first path of each multiply-linked file of the current match.
+    links: std::collections::HashMap<(u64, u64), PathBuf>,
+    /// Remembered content hashes, for context files.
+    table: Option<&'t mut hashcache::Table>,
+    buf: Vec<u8>,
+    h: Sha256,
+}
+
+impl TreeHasher<'_, '_> {
+    /// Hashes `src` (shown as `rel`); `meta` is its `lstat` when known.
+    fn tree(&mut self, src: &Path, rel: &Path, meta: Option<Metadata>) -> Result<(), CopyError> {
+        let meta = match meta {
+            Some(m) => m,
+            None => self.view.lstat(src).map_err(|_| not_found(src))?,
+        };
+        if let (Some(ex), false) = (self.exclude, rel.as_os_str().is_empty()) {
+            let text = rel.to_string_lossy();
+            if ex.excluded(&text) && (!meta.is_dir() || ex.may_differ_below(&text).is_none()) {
+                return Ok(());
+            }
+        }
+        let ft = meta.file_type();
+        let kind: &[u8] = if ft.is_dir() {
+            b"d"
+        } else if ft.is_symlink() {
+            b"l"
+        } else if ft.is_file() {
+            b"f"
+        } else if ft.is_char_device() {
+            b"c"
+        } else if ft.is_block_device() {
+            b"b"
+        } else {
+            b"p"
+        };
+        let (uid, gid) = if self.view.reset_owner {
+            (0, 0)
+        } else {
+            (meta.uid(), meta.gid())
+        };
+        let h = &mut self.h;
+        field(h, "path", rel.as_os_str().as_bytes());
+        field(h, "type", kind);
+        field(h, "mode", &(meta.mode() & 0o7777).to_le_bytes());
+        field(h, "owner", &[uid.to_le_bytes(), gid.to_le_bytes()].concat());
+        let abs = self.view.abs(src);
+        if ft.is_file() {
+            return self.file(src, rel, &abs, &meta);
+        }
+        if let Ok(Some(cap)) = xattr::get(&abs, "security.capability") {
+            field(h, "cap", &cap);
+        }
+        if ft.is_dir() {
+            for (name, meta) in self
+                .view
+                .read_dir(src)
+                .map_err(|e| CopyError::new(format!("read {}: {e}", display(src))))?
+            {
+                self.tree(&src.join(&name), &rel.join(&name), Some(meta))?;
+            }
+        } else if ft.is_symlink() {
+            let target = std::fs::read_link(&abs)
+                .map_err(|e| CopyError::new(format!("readlink {}: {e}", display(src))))?;
+            field(h, "link", target.as_os_str().as_bytes());
+        } else {
+            field(h, "rdev", &meta.rdev().to_le_bytes());
+        }
+        Ok(())
+    }
+
+    /// The rest of a regular file: capability, then the first path of its
+    /// inode or its size and content sha256, remembered or read.
+    fn file(
+        &mut self,
+        src: &Path,
+        rel: &Path,
+        abs: &Path,
+        meta: &Metadata,
+    ) -> Result<(), CopyError> {
+        let hit = self
+            .table
+            .as_deref_mut()
+            .and_then(|t| t.get(meta))
+            .map(|e| (e.sha256, e.cap.clone()));
+        let cap = match &hit {
+            Some((_, cap)) => cap.clone(),
+            None => xattr::get(abs, "security.capability").ok().flatten(),
+        };
+        if let Some(cap) = &cap {
+            field(&mut self.h, "cap", cap);
+        }
+        let key = (meta.dev(), meta.ino());
+        if let Some(first) = self.links.get(&key).filter(|_| meta.nlink() > 1) {
+            field(&mut self.h, "hardlink", first.as_os_str().as_bytes());
             return Ok(());
         }
-    }
-    let ft = meta.file_type();
-    let kind: &[u8] = if ft.is_dir() {
-        b"d"
-    } else if ft.is_symlink() {
-        b"l"
-    } else if ft.is_file() {
-        b"f"
-    } else if ft.is_char_device() {
-        b"c"
-    } else if ft.is_block_device() {
-        b"b"
-    } else {
-        b"p"
-    };
-    let (uid, gid) = if view.reset_owner {
-        (0, 0)
-    } else {
-        (meta.uid(), meta.gid())
-    };
-    field(h, "path", rel.as_os_str().as_bytes());
-    field(h, "type", kind);
-    field(h, "mode", &(meta.mode() & 0o7777).to_le_bytes());
-    field(h, "owner", &[uid.to_le_bytes(), gid.to_le_bytes()].concat());
-    let abs = view.abs(src);
-    if let Ok(Some(cap)) = xattr::get(&abs, "security.capability") {
-        field(h, "cap", &cap);
-    }
-    if ft.is_dir() {
-        for (name, _) in view
-            .read_dir(src)
-            .map_err(|e| CopyError::new(format!("read {}: {e}", display(src))))?
-        {
-            hash_tree(
-                view,
-                &src.join(&name),
-                &rel.join(&name),
-                exclude,
-                links,
-                h,
-                field,
-            )?;
+        if meta.nlink() > 1 {
+            self.links.insert(key, rel.to_path_buf());
         }
-    } else if ft.is_symlink() {
-        let target = std::fs::read_link(&abs)
-            .map_err(|e| CopyError::new(format!("readlink {}: {e}", display(src))))?;
-        field(h, "link", target.as_os_str().as_bytes());
-    } else if ft.is_file() {
-        let key = (meta.dev(), meta.ino());
-        if let Some(first) = links.get(&key).filter(|_| meta.nlink() > 1) {
-            field(h, "hardlink", first.as_os_str().as_bytes());
-        } else {
-            if meta.nlink() > 1 {
-                links.insert(key, rel.to_path_buf());
-            }
-            let mut file = std::fs::File::open(&abs)
-                .map_err(|e| CopyError::new(format!("open {}: {e}", display(src))))?;
-            let mut content = Sha256::new();
-            let mut buf = vec![0u8; 64 * 1024];
-            loop {
-                let n = io::Read::read(&mut file, &mut buf)
-                    .map_err(|e| CopyError::new(format!("read {}: {e}", display(src))))?;
-                if n == 0 {
-                    break;
+        let sha = match hit {
+            Some((sha, _)) => sha,
+            None => {
+                let sha = self.read_sha256(src, abs)?;
+                if let Some(t) = self.table.as_deref_mut() {
+                    t.put(meta, sha, cap);
                 }
-                content.update(&buf[..n]);
+                sha
             }
-            field(h, "size", &meta.len().to_le_bytes());
-            field(h, "sha256", &content.finalize());
-        }
-    } else {
-        field(h, "rdev", &meta.rdev().to_le_bytes());
+        };
+        field(&mut self.h, "size", &meta.len().to_le_bytes());
+        field(&mut self.h, "sha256", &sha);
+        Ok(())
     }
-    Ok(())
+
+    fn read_sha256(&mut self, src: &Path, abs: &Path) -> Result<[u8; 32], CopyError> {
+        let mut file = std::fs::File::open(abs)
+            .map_err(|e| CopyError::new(format!("open {}: {e}", display(src))))?;
+        let mut content = Sha256::new();
+        self.buf.resize(64 * 1024, 0);
+        loop {
+            let n = io::Read::read(&mut file, &mut self.buf)
+                .map_err(|e| CopyError::new(format!("read {}: {e}", display(src))))?;
+            if n == 0 {
+                break;
+            }
+            content.update(&self.buf[..n]);
+        }
+        Ok(content.finalize().into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A remembered hash is used as is while the file's metadata holds.
+    #[test]
+    fn remembered_hash_is_used() {
+        let dir = std::env::temp_dir().join(format!("msmigrate-copy-hit-{}", std::process::id()));
+        let ctx = dir.join("ctx");
+        std::fs::create_dir_all(&ctx).unwrap();
+        std::fs::write(ctx.join("f"), "content\n").unwrap();
+        let store = Store::open(&dir.join("store")).unwrap();
+        let context = Context::open(&ctx, &ctx.join("Dockerfile")).unwrap();
+        let spec = |source| CopySpec {
+            sources: vec!["f".into()],
+            dest: "/".into(),
+            workdir: "/".into(),
+            source,
+            chown: None,
+            chmod: None,
+            add: false,
+            link: false,
+            exclude: Vec::new(),
+        };
+        let real = cache_key(&spec(Source::Context(&context))).unwrap();
+        let cached = spec(Source::Context(&context).with_hash_cache(&store));
+        assert_eq!(cache_key(&cached).unwrap(), real);
+        let meta = std::fs::symlink_metadata(ctx.join("f")).unwrap();
+        context
+            .hashes
+            .with(|t| t.unwrap().insert_for_test(&meta, [7; 32]));
+        let forged = cache_key(&cached).unwrap();
+        assert_ne!(forged, real);
+        std::fs::write(ctx.join("f"), "other content\n").unwrap();
+        let changed = cache_key(&spec(Source::Context(&context))).unwrap();
+        assert_ne!(changed, real);
+        assert_eq!(cache_key(&cached).unwrap(), changed, "size changed");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
