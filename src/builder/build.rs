@@ -429,6 +429,18 @@ impl Executor<'_> {
             .map_err(|e| err(e.reason().to_string(), span))
     }
 
+    /// Expands and splits words with `vars` (EXPOSE's field splitting).
+    fn words(
+        &self,
+        vars: &[(String, String)],
+        text: &str,
+        span: Option<Span>,
+    ) -> Result<Vec<String>, BuildError> {
+        self.lexer
+            .process_words(text, &vars)
+            .map_err(|e| err(e.reason().to_string(), span))
+    }
+
     fn expand(&self, state: &StageState, word: &str, span: Span) -> Result<String, BuildError> {
         self.lexer
             .process_word(word, &state.vars())
@@ -523,55 +535,31 @@ impl Executor<'_> {
             }
             Keyword::Expose => {
                 let vars = state.vars();
-                let ports = state
-                    .config
-                    .config
-                    .exposed_ports
-                    .get_or_insert_with(BTreeMap::new);
                 let mut list = Vec::new();
                 for w in &ins.args {
-                    for p in self
-                        .lexer
-                        .process_words(&w.text, &vars)
-                        .map_err(|e| err(e.reason().to_string(), span))?
-                    {
-                        let p = if p.contains('/') {
+                    for p in self.words(&vars, &w.text, span)? {
+                        list.push(if p.contains('/') {
                             p.to_ascii_lowercase()
                         } else {
                             format!("{p}/tcp")
-                        };
-                        ports.insert(p.clone(), Empty {});
-                        list.push(p);
+                        });
                     }
                 }
-                state.record(
-                    "EXPOSE",
-                    &list,
-                    format!(
-                        "EXPOSE map[{}]",
-                        list.iter()
-                            .map(|p| format!("{p}:{{}}"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    ),
-                );
+                add_to_set(&mut state.config.config.exposed_ports, &list);
+                let shown: Vec<String> = list.iter().map(|p| format!("{p}:{{}}")).collect();
+                state.record("EXPOSE", &list, format!("EXPOSE map[{}]", shown.join(" ")));
             }
             Keyword::Volume => {
                 let vars = state.vars();
-                let vols = state
-                    .config
-                    .config
-                    .volumes
-                    .get_or_insert_with(BTreeMap::new);
                 let mut list = Vec::new();
                 for w in &ins.args {
                     let v = self.word(&vars, &w.text, span)?;
                     if v.trim().is_empty() {
                         return Err(err("VOLUME specified can not be an empty string", span));
                     }
-                    vols.insert(v.clone(), Empty {});
                     list.push(v);
                 }
+                add_to_set(&mut state.config.config.volumes, &list);
                 state.record("VOLUME", &list, format!("VOLUME [{}]", list.join(" ")));
             }
             Keyword::Cmd | Keyword::Entrypoint => {
@@ -1354,6 +1342,14 @@ fn tree_digest(path: &Path) -> Digest {
         }
     }
     Digest::from_hasher(h)
+}
+
+/// Adds `items` to a config set (`ExposedPorts`, `Volumes`), creating it.
+fn add_to_set(set: &mut Option<BTreeMap<String, Empty>>, items: &[String]) {
+    let set = set.get_or_insert_with(BTreeMap::new);
+    for item in items {
+        set.insert(item.clone(), Empty {});
+    }
 }
 
 /// The config of `FROM scratch` as BuildKit makes it.

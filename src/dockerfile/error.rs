@@ -127,7 +127,6 @@ impl std::error::Error for ParseError {}
 /// input error takes when shown to a person.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{message}")]
-#[diagnostic(code(msmigrate::parse))]
 pub struct SourceDiagnostic {
     message: String,
     #[source_code]
