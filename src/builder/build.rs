@@ -209,6 +209,15 @@ impl StageState {
         self.config.config.env = Some(self.env.iter().map(|(k, v)| format!("{k}={v}")).collect());
     }
 
+    /// The shell of shell-form instructions: SHELL, else `/bin/sh -c`.
+    fn shell(&self) -> Vec<String> {
+        self.config
+            .config
+            .shell
+            .clone()
+            .unwrap_or_else(|| vec!["/bin/sh".to_string(), "-c".to_string()])
+    }
+
     /// Records a metadata instruction: the cache key moves on with what it
     /// set, and the history gets an entry without a layer.
     fn record(&mut self, kind: &str, parts: &[String], created_by: String) {
@@ -442,9 +451,7 @@ impl Executor<'_> {
     }
 
     fn expand(&self, state: &StageState, word: &str, span: Span) -> Result<String, BuildError> {
-        self.lexer
-            .process_word(word, &state.vars())
-            .map_err(|e| err(e.reason().to_string(), Some(span)))
+        self.word(&state.vars(), word, Some(span))
     }
 
     fn instruction(
@@ -720,12 +727,7 @@ impl Executor<'_> {
         if ins.json {
             return Ok(words);
         }
-        let mut argv = state
-            .config
-            .config
-            .shell
-            .clone()
-            .unwrap_or_else(|| vec!["/bin/sh".to_string(), "-c".to_string()]);
+        let mut argv = state.shell();
         argv.push(words.join(" "));
         Ok(argv)
     }
@@ -919,12 +921,7 @@ impl Executor<'_> {
         let argv = if ins.json {
             ins.args.iter().map(|w| w.text.clone()).collect::<Vec<_>>()
         } else {
-            let mut shell = state
-                .config
-                .config
-                .shell
-                .clone()
-                .unwrap_or_else(|| vec!["/bin/sh".to_string(), "-c".to_string()]);
+            let mut shell = state.shell();
             let mut script = ins
                 .args
                 .iter()
