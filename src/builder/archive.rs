@@ -710,14 +710,16 @@ fn decompress_to(src: &Path, dst: &Path, name: &str) -> io::Result<Option<Digest
     if !head.starts_with(&[0x1f, 0x8b]) {
         return Ok(None);
     }
-    let mut decoder = flate2::read::MultiGzDecoder::new(reader);
+    let limit = store::SizeLimit::for_dir(dst.parent().unwrap_or(Path::new(".")))?;
+    let mut decoder = limit.reader(flate2::read::MultiGzDecoder::new(reader), name.to_string());
     let mut out = File::create(dst)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
-        let n = decoder
-            .read(&mut buf)
-            .map_err(|e| annotate(e, format!("{name}: bad gzip data")))?;
+        let n = decoder.read(&mut buf).map_err(|e| match e.kind() {
+            io::ErrorKind::FileTooLarge => e,
+            _ => annotate(e, format!("{name}: bad gzip data")),
+        })?;
         if n == 0 {
             break;
         }

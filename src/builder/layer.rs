@@ -19,6 +19,7 @@ use std::path::{Component, Path, PathBuf};
 use sha2::{Digest as _, Sha256};
 
 use super::oci::Digest;
+use super::store::SizeLimit;
 
 const WHITEOUT_PREFIX: &str = ".wh.";
 const OPAQUE_MARKER: &str = ".wh..wh..opq";
@@ -198,6 +199,10 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
     let mut archive = tar::Archive::new(tar);
     // Directory mtimes are set last: writing children changes them.
     let mut dir_times: Vec<(PathBuf, i64)> = Vec::new();
+    // Declared sizes are checked before anything is written, so a header
+    // claiming a petabyte (or a sparse file of one) fails at once.
+    let limit = SizeLimit::for_dir(dest)?;
+    let mut total: u64 = 0;
     for entry in archive.entries()? {
         let mut entry = entry?;
         let name = entry.path_bytes().into_owned();
@@ -251,6 +256,24 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
         }
         let path = parent.join(&base);
         let kind = entry.header().entry_type();
+        if matches!(
+            kind,
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse
+        ) {
+            let header = entry.header();
+            let declared = match (kind, header.as_gnu()) {
+                (tar::EntryType::GNUSparse, Some(gnu)) => gnu.real_size()?,
+                _ => header.entry_size()?,
+            };
+            total = total.saturating_add(declared);
+            limit.check(
+                total,
+                &format!(
+                    "the layer's content (at {})",
+                    String::from_utf8_lossy(&name)
+                ),
+            )?;
+        }
         let existing = fs::symlink_metadata(&path).ok();
         if !(kind.is_dir() && existing.as_ref().is_some_and(|m| m.is_dir())) {
             remove_existing(&path)?;
@@ -317,6 +340,8 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
     for (path, mtime) in dir_times.iter().rev() {
         set_mtime(&cstring(path)?, *mtime)?;
     }
+    // Read to the end, so a reader that verifies a digest at EOF sees it all.
+    io::copy(&mut archive.into_inner(), &mut io::sink())?;
     Ok(())
 }
 

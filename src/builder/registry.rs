@@ -1666,14 +1666,16 @@ fn write_layer(
     // A decoding failure is reported only after the whole blob is hashed:
     // corrupt bytes are a digest mismatch first.
     let mut decode_error: Option<io::Error> = None;
+    let limit = store::SizeLimit::for_dir(store.root()).map_err(store_err)?;
     {
-        let mut reader: Box<dyn Read + '_> = if gzip {
+        let reader: Box<dyn Read + '_> = if gzip {
             Box::new(flate2::read::MultiGzDecoder::new(
                 (&head[..]).chain(&mut src),
             ))
         } else {
             Box::new((&head[..]).chain(&mut src))
         };
+        let mut reader = limit.reader(reader, format!("layer {digest}"));
         loop {
             match reader.read(&mut buf) {
                 Ok(0) => break,
@@ -1705,6 +1707,9 @@ fn write_layer(
         ));
     }
     if let Some(e) = decode_error {
+        if e.kind() == io::ErrorKind::FileTooLarge {
+            return Err(store_err(e));
+        }
         return Err(protocol(format!(
             "layer {digest}: bad compressed data: {e}"
         )));

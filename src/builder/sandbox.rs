@@ -915,6 +915,16 @@ fn setup_root(spec: &HelperSpec) -> io::Result<()> {
     let root = &spec.rootfs;
     const NOSUID: libc::c_ulong = libc::MS_NOSUID;
     sys_mount(Some(root), root, None, libc::MS_BIND | libc::MS_REC, None)?;
+    // Device nodes in the rootfs (from a layer, or made by mknod) must not
+    // open host devices: Docker's device cgroup denies them, here the
+    // rootfs is nodev. /dev is a separate tmpfs with only the safe nodes.
+    sys_mount(
+        None,
+        root,
+        None,
+        libc::MS_BIND | libc::MS_REMOUNT | libc::MS_NODEV,
+        None,
+    )?;
     sys_mount(
         Some(Path::new("proc")),
         &spec.proc,
@@ -960,15 +970,14 @@ fn setup_root(spec: &HelperSpec) -> io::Result<()> {
             libc::MS_BIND | libc::MS_REC,
             None,
         )?;
-        if m.readonly {
-            sys_mount(
-                None,
-                &m.target,
-                None,
-                libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY,
-                None,
-            )?;
-        }
+        let readonly = if m.readonly { libc::MS_RDONLY } else { 0 };
+        sys_mount(
+            None,
+            &m.target,
+            None,
+            libc::MS_BIND | libc::MS_REMOUNT | libc::MS_NODEV | readonly,
+            None,
+        )?;
     }
     pivot(root)
 }

@@ -179,6 +179,8 @@ impl Store {
     /// digest and the byte count.
     pub fn put_blob_from(&self, reader: &mut dyn Read) -> io::Result<(Digest, u64)> {
         let temp = self.temp_path("blob");
+        let limit = SizeLimit::for_dir(&self.root)?;
+        let mut reader = limit.reader(reader, "the blob".to_string());
         let result = (|| {
             let mut file = File::create(&temp)?;
             let mut hasher = Sha256::new();
@@ -772,6 +774,115 @@ fn remove_tree(path: &Path) -> io::Result<()> {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }
+}
+
+/// How many bytes one layer may take once decompressed or extracted:
+/// `MSMIGRATE_MAX_LAYER_SIZE` when set (`64MiB`, `2G`, plain bytes), else
+/// what the filesystem holding the store has free, minus a margin. A layer
+/// larger than that is refused with a clear error before it fills the disk,
+/// which is what a decompression bomb or a tar header claiming a petabyte
+/// would otherwise do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeLimit {
+    /// The most bytes allowed.
+    pub bytes: u64,
+    /// True when the number comes from `MSMIGRATE_MAX_LAYER_SIZE`.
+    pub from_env: bool,
+}
+
+/// The environment variable that caps a layer's size.
+pub const MAX_LAYER_SIZE_ENV: &str = "MSMIGRATE_MAX_LAYER_SIZE";
+
+impl SizeLimit {
+    /// The limit for writing below `dir`.
+    pub fn for_dir(dir: &Path) -> io::Result<SizeLimit> {
+        if let Ok(text) = std::env::var(MAX_LAYER_SIZE_ENV) {
+            let bytes = parse_size(&text).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "{MAX_LAYER_SIZE_ENV}={text:?} is not a size (examples: 512MiB, 20G, 1048576)"
+                    ),
+                )
+            })?;
+            return Ok(SizeLimit {
+                bytes,
+                from_env: true,
+            });
+        }
+        let free = nix::sys::statvfs::statvfs(dir)
+            .map(|s| s.blocks_available() as u64 * s.fragment_size() as u64)
+            .unwrap_or(u64::MAX);
+        Ok(SizeLimit {
+            bytes: free - (free / 10).min(256 << 20),
+            from_env: false,
+        })
+    }
+
+    /// An error when `total` bytes (of `what`) exceed the limit.
+    pub fn check(&self, total: u64, what: &dyn std::fmt::Display) -> io::Result<()> {
+        if total <= self.bytes {
+            return Ok(());
+        }
+        let limit = super::archive::human_size(self.bytes);
+        let why = if self.from_env {
+            format!("the limit of {limit} set by {MAX_LAYER_SIZE_ENV}")
+        } else {
+            format!("the {limit} free for the store (set {MAX_LAYER_SIZE_ENV} to choose a limit)")
+        };
+        Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("{what} is larger than {why}"),
+        ))
+    }
+
+    /// `inner`, failing once more than the limit has been read from it.
+    pub fn reader<R: Read>(self, inner: R, what: String) -> LimitedReader<R> {
+        LimitedReader {
+            inner,
+            limit: self,
+            read: 0,
+            what,
+        }
+    }
+}
+
+/// A reader that stops with an error past a [`SizeLimit`].
+pub struct LimitedReader<R> {
+    inner: R,
+    limit: SizeLimit,
+    read: u64,
+    what: String,
+}
+
+impl<R: Read> Read for LimitedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        self.limit.check(self.read, &self.what)?;
+        Ok(n)
+    }
+}
+
+/// `512MiB`, `20G`, `1.5GB`, `1048576`: binary multiples, as Docker's
+/// memory sizes.
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return None,
+    };
+    let bytes = number * (1u64 << shift) as f64;
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 /// The sha256 of a file's content.
