@@ -29,6 +29,10 @@ fn main() -> ExitCode {
         Err(report) => {
             // Not eprintln!: a closed stderr must not turn an error into a panic.
             let _ = writeln!(std::io::stderr(), "{report:?}");
+            if sandbox::interrupted() {
+                // The shell's convention for a command ended by Ctrl-C.
+                return ExitCode::from(130);
+            }
             ExitCode::from(2)
         }
     }

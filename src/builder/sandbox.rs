@@ -19,8 +19,9 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -106,9 +107,11 @@ fn is_root() -> bool {
 
 /// Moves the calling process into its own mount namespace with `/` made
 /// recursively private, so every mount the builder makes vanishes when it
-/// exits, even on a crash. Must be called while the process is still
-/// single-threaded; needs root.
+/// exits, even on a crash; and, as every builder process wants it, catches
+/// Ctrl-C ([`catch_interrupts`]). Must be called while the process is
+/// still single-threaded; needs root.
 pub fn enter_private_mounts() -> io::Result<()> {
+    catch_interrupts();
     if !is_root() {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
@@ -583,6 +586,9 @@ pub fn run(spec: &RunSpec, log: &mut dyn Write) -> io::Result<RunResult> {
             "RUN with an empty command",
         ));
     }
+    if interrupted() {
+        return Err(Stopped::Interrupted.error());
+    }
     let scratch = unique_temp("run");
     fs::DirBuilder::new().mode(0o700).create(&scratch)?;
     let result = run_in(spec, log, &scratch);
@@ -693,6 +699,7 @@ fn spawn_helper(spec: &HelperSpec, log: &mut dyn Write) -> io::Result<i32> {
         // The helper reads the whole spec before it writes anything.
         stdin.write_all(&json)?;
     }
+    let (done, watchdog) = watch(child.id());
     let mut buf = [0u8; 16 * 1024];
     let copy_result = loop {
         match out_r.read(&mut buf) {
@@ -709,7 +716,13 @@ fn spawn_helper(spec: &HelperSpec, log: &mut dyn Write) -> io::Result<i32> {
     if copy_result.is_err() {
         let _ = child.kill();
     }
+    // The helper is not reaped yet, so its PID cannot have been reused.
+    drop(done);
+    let stopped = watchdog.join().unwrap_or(None);
     let status = child.wait()?;
+    if let Some(why) = stopped {
+        return Err(why.error());
+    }
     copy_result?;
     let mut report = String::new();
     status_r.read_to_string(&mut report)?;
@@ -725,6 +738,121 @@ fn spawn_helper(spec: &HelperSpec, log: &mut dyn Write) -> io::Result<i32> {
     code.ok_or_else(|| {
         io::Error::other(format!("the RUN helper ended without a result ({status})"))
     })
+}
+
+// ---------------------------------------------------------------------------
+// Stopping a RUN: Ctrl-C and the time limit
+// ---------------------------------------------------------------------------
+
+static INTERRUPT: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+static RUN_TIMEOUT: OnceLock<Option<Duration>> = OnceLock::new();
+
+/// The variable that limits how long one RUN may take (`90`, `30s`, `5m`).
+pub const RUN_TIMEOUT_ENV: &str = "MSMIGRATE_RUN_TIMEOUT";
+
+/// Makes SIGINT and SIGTERM stop the build cleanly: the running RUN's
+/// processes are killed, its mounts and work directories removed, and the
+/// build returns an error ([`interrupted`] tells why). A second signal ends
+/// the process at once; its mount namespace and the sandbox (through
+/// `PR_SET_PDEATHSIG`) still go with it.
+pub fn catch_interrupts() {
+    let flag = INTERRUPT.get_or_init(|| Arc::new(AtomicBool::new(false)));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Registered first, so it sees the flag as it was before this signal.
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(flag));
+        let _ = signal_hook::flag::register(signal, Arc::clone(flag));
+    }
+}
+
+/// True once SIGINT or SIGTERM arrived (after [`catch_interrupts`]).
+pub fn interrupted() -> bool {
+    INTERRUPT
+        .get()
+        .is_some_and(|flag| flag.load(Ordering::Relaxed))
+}
+
+/// Limits every RUN to `limit` (killed past it); `None` lifts the limit.
+/// Without a call, `MSMIGRATE_RUN_TIMEOUT` is read once.
+pub fn set_run_timeout(limit: Option<Duration>) {
+    let _ = RUN_TIMEOUT.set(limit);
+}
+
+fn run_timeout() -> Option<Duration> {
+    *RUN_TIMEOUT.get_or_init(|| {
+        let text = std::env::var(RUN_TIMEOUT_ENV).ok()?;
+        parse_duration(&text)
+    })
+}
+
+/// `90`, `90s`, `1.5m`, `2h`: seconds unless a unit says otherwise.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, scale) = match text.char_indices().last()? {
+        (i, 's') => (&text[..i], 1.0),
+        (i, 'm') => (&text[..i], 60.0),
+        (i, 'h') => (&text[..i], 3600.0),
+        _ => (text, 1.0),
+    };
+    let seconds: f64 = number.trim().parse().ok()?;
+    Duration::try_from_secs_f64(seconds * scale)
+        .ok()
+        .filter(|d| !d.is_zero())
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Stopped {
+    Interrupted,
+    TimedOut(Duration),
+}
+
+impl Stopped {
+    fn error(self) -> io::Error {
+        match self {
+            Stopped::Interrupted => io::Error::new(
+                io::ErrorKind::Interrupted,
+                "interrupted: the RUN's processes were stopped",
+            ),
+            Stopped::TimedOut(limit) => io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "RUN took longer than {} s ({RUN_TIMEOUT_ENV}); its processes were killed",
+                    limit.as_secs_f64()
+                ),
+            ),
+        }
+    }
+}
+
+/// Watches the helper `pid` until the returned sender is dropped, killing
+/// it on Ctrl-C or past the time limit; its PID 1 follows through
+/// PR_SET_PDEATHSIG, and with PID 1 the kernel kills the whole namespace.
+fn watch(
+    pid: u32,
+) -> (
+    std::sync::mpsc::Sender<()>,
+    std::thread::JoinHandle<Option<Stopped>>,
+) {
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let limit = run_timeout();
+    let start = Instant::now();
+    let handle = std::thread::spawn(move || {
+        loop {
+            match finished.recv_timeout(Duration::from_millis(50)) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                _ => return None,
+            }
+            let why = if interrupted() {
+                Stopped::Interrupted
+            } else if let Some(limit) = limit.filter(|l| start.elapsed() >= *l) {
+                Stopped::TimedOut(limit)
+            } else {
+                continue;
+            };
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            return Some(why);
+        }
+    });
+    (done, handle)
 }
 
 // ---------------------------------------------------------------------------
