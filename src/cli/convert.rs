@@ -12,7 +12,8 @@ use msmigrate::script::bash::{self, DirFiles};
 use msmigrate::script::make;
 
 use super::Outcome;
-use super::output::{self, FileDiagnostic};
+use super::output::FileDiagnostic;
+use super::writes::{BACKUP_SUFFIX, Writes};
 
 /// Convert a builder-pattern setup (a builder Dockerfile, a script that runs
 /// `docker build`, `docker create`/`run` and `docker cp`, and a runtime
@@ -55,8 +56,13 @@ pub struct Args {
 
     /// Replace the runtime Dockerfile in place (atomically) instead of
     /// printing the result.
+    /// The diff of what changed is printed, so `patch -R -p1` undoes it.
     #[arg(long, conflicts_with_all = ["diff", "check"])]
     write: bool,
+
+    /// With --write: keep each replaced file as `FILE.orig`.
+    #[arg(long, requires = "write")]
+    backup: bool,
 
     /// Show a unified diff against the current runtime Dockerfile.
     #[arg(long, conflicts_with = "check")]
@@ -220,11 +226,14 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
     let several = setups.len() > 1;
     let mut outcome = Outcome::Clean;
     let mut reports = Vec::new();
+    // Every file of every setup lands together, or none does.
+    let mut writes = Writes::new(args.backup);
+    let mut notes = Vec::new();
     for (dir, script) in &setups {
         if several {
             let _ = writeln!(std::io::stderr(), "== {}", dir.join(script).display());
         }
-        for conversion in convert_one(&args, dir, script, several)? {
+        for conversion in convert_one(&args, dir, script, several, &mut writes, &mut notes)? {
             if matches!(
                 conversion_outcome(&conversion.conversion, args.check),
                 Outcome::Findings
@@ -233,6 +242,10 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
             }
             reports.push(conversion);
         }
+    }
+    writes.commit()?;
+    for note in notes {
+        let _ = write!(std::io::stderr(), "{note}");
     }
     if args.format == Format::Json {
         let mut stdout = std::io::stdout().lock();
@@ -281,6 +294,8 @@ fn convert_one(
     dir: &Path,
     script: &Path,
     several: bool,
+    writes: &mut Writes,
+    notes: &mut Vec<String>,
 ) -> miette::Result<Vec<Reported>> {
     let script_text = std::fs::read(dir.join(script))
         .into_diagnostic()
@@ -317,10 +332,14 @@ fn convert_one(
             && conversion.status == Status::Converted
             && let (Some(out), Some(df)) = (&conversion.output, &conversion.dockerfile)
         {
-            output::write_atomically(&dir.join(df), out.as_bytes())?;
+            writes.stage(&args.dir, &dir.join(df), out.as_bytes())?;
             conversion.files_written.push(df.clone());
             if let Some(ignore) = &conversion.dockerignore {
-                output::write_atomically(&dir.join(&ignore.path), ignore.content.as_bytes())?;
+                writes.stage(
+                    &args.dir,
+                    &dir.join(&ignore.path),
+                    ignore.content.as_bytes(),
+                )?;
                 conversion.files_written.push(ignore.path.clone());
             }
         }
@@ -335,7 +354,7 @@ fn convert_one(
                     summarize_lint(linted);
                 }
                 if let Some(out) = &conversion.output {
-                    if args.diff {
+                    if args.diff || (args.write && !conversion.files_written.is_empty()) {
                         let current = conversion
                             .dockerfile
                             .as_ref()
@@ -378,14 +397,15 @@ fn convert_one(
             }
         }
         if args.write && !conversion.files_written.is_empty() {
-            let _ = writeln!(
-                std::io::stderr(),
-                "wrote {}; build with:",
-                conversion.files_written.join(", ")
-            );
-            for cmd in build_commands(dir, &conversion) {
-                let _ = writeln!(std::io::stderr(), "  {cmd}");
+            let mut note = format!("wrote {}", conversion.files_written.join(", "));
+            if args.backup {
+                note.push_str(&format!(" (the old files are kept as *{BACKUP_SUFFIX})"));
             }
+            note.push_str("; build with:\n");
+            for cmd in build_commands(dir, &conversion) {
+                note.push_str(&format!("  {cmd}\n"));
+            }
+            notes.push(note);
         }
         let lint = linted.map_or(serde_json::Value::Null, |file| {
             msmigrate::lint::report::json_value(&Report {

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::Outcome;
 use super::output::{self, Color};
+use super::writes::Writes;
 
 /// Lint Dockerfiles for bloat and stage-graph mistakes.
 ///
@@ -68,6 +69,10 @@ pub struct Args {
     #[arg(long, conflicts_with = "diff")]
     fix: bool,
 
+    /// With --fix: keep each changed file as `FILE.orig`.
+    #[arg(long, requires = "fix")]
+    backup: bool,
+
     /// Show the safe fixes as a unified diff instead of applying them.
     #[arg(long)]
     diff: bool,
@@ -94,6 +99,9 @@ struct Input {
     display: String,
     /// On disk (`None`: standard input).
     path: Option<PathBuf>,
+    /// The directory `--fix` may write in: the one walked, or the named
+    /// file's own.
+    root: PathBuf,
 }
 
 pub fn run(args: Args, color: Color) -> miette::Result<Outcome> {
@@ -113,7 +121,9 @@ pub fn run(args: Args, color: Color) -> miette::Result<Outcome> {
         Threshold::Style => Some(Severity::Style),
         Threshold::None => None,
     });
-    let lint_one = |input: &Input| -> miette::Result<(LintedFile, bool, usize)> {
+    // The fixed text of a file is written after every file is linted, all
+    // files together (see `writes`).
+    let lint_one = |input: &Input| -> miette::Result<(LintedFile, bool, usize, Option<String>)> {
         let (linter, options) = configs.for_file(input.path.as_deref())?;
         let text = match &input.path {
             Some(p) => {
@@ -133,12 +143,13 @@ pub fn run(args: Args, color: Color) -> miette::Result<Outcome> {
         });
         let mut linted = linter.lint(&input.display, dir, &text, &options);
         let mut fixed = 0;
+        let mut fixed_text = None;
         if args.fix && input.path.is_some() {
             let (new_text, n) = fix::apply(&linted);
             if n > 0 {
-                output::write_atomically(input.path.as_deref().unwrap(), new_text.as_bytes())?;
                 fixed = n;
                 linted = linter.lint(&input.display, dir, &new_text, &options);
+                fixed_text = Some(new_text);
             }
         }
         // Each file fails by its own settings' threshold.
@@ -149,7 +160,7 @@ pub fn run(args: Args, color: Color) -> miette::Result<Outcome> {
             .findings
             .iter()
             .any(|f| threshold.is_some_and(|t| f.severity <= t));
-        Ok((linted, fails, fixed))
+        Ok((linted, fails, fixed, fixed_text))
     };
     // One file (a pre-commit run) is linted on this thread: starting a
     // thread pool would cost more than the lint.
@@ -161,9 +172,18 @@ pub fn run(args: Args, color: Color) -> miette::Result<Outcome> {
 
     let mut files = Vec::new();
     let mut failing = false;
+    let mut writes = Writes::new(args.backup);
+    let mut results_ok = Vec::new();
+    for (input, r) in inputs.iter().zip(results) {
+        let (linted, fails, fixed, fixed_text) = r?;
+        if let (Some(path), Some(text)) = (&input.path, &fixed_text) {
+            writes.stage(&input.root, path, text.as_bytes())?;
+        }
+        results_ok.push((linted, fails, fixed));
+    }
+    writes.commit()?;
     let mut stderr = std::io::stderr().lock();
-    for r in results {
-        let (linted, fails, fixed) = r?;
+    for (linted, fails, fixed) in results_ok {
         failing |= fails;
         if fixed > 0 {
             let _ = writeln!(
@@ -253,6 +273,7 @@ fn collect_inputs(args: &Args) -> miette::Result<Vec<Input>> {
             inputs.push(Input {
                 display: args.stdin_filename.clone(),
                 path: None,
+                root: PathBuf::from("."),
             });
         } else if path.is_dir() {
             let mut found = Vec::new();
@@ -280,11 +301,17 @@ fn collect_inputs(args: &Args) -> miette::Result<Vec<Input>> {
             inputs.extend(found.into_iter().map(|p| Input {
                 display: display_path(&p),
                 path: Some(p),
+                root: path.clone(),
             }));
         } else if path.exists() {
+            let root = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
             inputs.push(Input {
                 display: display_path(&path),
                 path: Some(path),
+                root,
             });
         } else {
             return Err(miette::miette!(

@@ -9,6 +9,7 @@ pub mod output;
 mod parse;
 mod rule;
 mod verify;
+mod writes;
 
 use clap::{Parser, Subcommand};
 
