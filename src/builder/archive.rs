@@ -297,6 +297,7 @@ pub fn write_archive(
     out: impl Write,
 ) -> io::Result<()> {
     let layout = layout(store, image, tags)?;
+    ensure_intact(store, image, &layout.blobs)?;
     let mut tar = tar::Builder::new(out);
     tar.mode(tar::HeaderMode::Deterministic);
     let mut entries: Vec<(String, Content)> = vec![
@@ -342,6 +343,44 @@ pub fn write_archive(
     tar.into_inner()?.flush()
 }
 
+/// Checks every blob of an export against its digest. A damaged layer is
+/// rebuilt from its extracted tree when that gives back the same digest
+/// (layers this builder made do); otherwise the error says the image must
+/// be pulled or built again.
+fn ensure_intact(store: &Store, image: &StoredImage, blobs: &[Digest]) -> io::Result<()> {
+    for blob in blobs {
+        if store.verify_blob(blob)? {
+            continue;
+        }
+        let is_layer = image.layers.iter().any(|l| l.diff_id == *blob);
+        if is_layer && store.layer_complete(blob) {
+            let temp = store.temp_path("repair");
+            let rebuilt = File::create(&temp).and_then(|mut out| {
+                super::layer::write_diff(
+                    &store.layer_dir(blob),
+                    &mut out,
+                    &super::layer::DiffOptions::default(),
+                )
+            });
+            if rebuilt.is_ok_and(|info| info.diff_id == *blob)
+                && store.put_blob_file(&temp, Some(blob)).is_ok()
+            {
+                continue;
+            }
+            let _ = fs::remove_file(&temp);
+        }
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "blob {blob} of image {} is damaged or missing in the store (removed); \
+                 pull the image again, or rebuild it with --no-cache",
+                image.short_id()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Writes the files of [`write_archive`] into the directory `dir` (an OCI
 /// image layout that `docker load` would also read once tarred). Blobs
 /// already there are kept; `index.json` and `manifest.json` describe this
@@ -353,6 +392,7 @@ pub fn write_oci_layout(
     dir: &Path,
 ) -> io::Result<()> {
     let layout = layout(store, image, tags)?;
+    ensure_intact(store, image, &layout.blobs)?;
     let blobs = dir.join("blobs/sha256");
     fs::create_dir_all(&blobs)
         .map_err(|e| annotate(e, format!("cannot create {}", blobs.display())))?;

@@ -74,8 +74,9 @@ fn sys_mount(
 ) -> io::Result<()> {
     let source_c = source.map(cstr).transpose()?;
     let target_c = cstr(target)?;
-    let fstype_c = fstype.map(|t| CString::new(t).unwrap());
-    let data_c = data.map(|d| CString::new(d).unwrap());
+    let nul = |_| io::Error::new(io::ErrorKind::InvalidInput, "mount option with a NUL byte");
+    let fstype_c = fstype.map(CString::new).transpose().map_err(nul)?;
+    let data_c = data.map(CString::new).transpose().map_err(nul)?;
     let ret = unsafe {
         libc::mount(
             source_c.as_ref().map_or(c"none".as_ptr(), |s| s.as_ptr()),
@@ -298,7 +299,7 @@ fn new_api_overlay(
     }
     let fs = Fd(fs as libc::c_int);
     let set = |key: &str, value: &OsStr| -> io::Result<()> {
-        let k = CString::new(key).unwrap();
+        let k = CString::new(key).map_err(|_| io::Error::other("option with NUL"))?;
         let v = CString::new(value.as_bytes()).map_err(|_| io::Error::other("path with NUL"))?;
         let r = unsafe {
             libc::syscall(

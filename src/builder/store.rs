@@ -160,10 +160,54 @@ impl Store {
         self.blob_path(d).is_file()
     }
 
-    /// Reads the blob `d`.
+    /// Reads the blob `d`, checked against its digest: a damaged blob is
+    /// removed (so it is fetched or made again) and reported.
     pub fn read_blob(&self, d: &Digest) -> io::Result<Vec<u8>> {
-        fs::read(self.blob_path(d))
-            .map_err(|e| annotate(e, format!("blob {d} is missing from the store")))
+        let data = fs::read(self.blob_path(d))
+            .map_err(|e| annotate(e, format!("blob {d} is missing from the store")))?;
+        if Digest::of(&data) != *d {
+            let _ = fs::remove_file(self.blob_path(d));
+            return Err(damaged(d));
+        }
+        Ok(data)
+    }
+
+    /// True when blob `d` is present with `size` bytes: the cheap check for
+    /// a truncated blob, made before a cached result is trusted.
+    pub fn blob_intact(&self, d: &Digest, size: u64) -> bool {
+        fs::metadata(self.blob_path(d)).is_ok_and(|m| m.is_file() && m.len() == size)
+    }
+
+    /// Hashes blob `d`: true when it matches its digest. A damaged blob is
+    /// removed, so the next use fetches or rebuilds it.
+    pub fn verify_blob(&self, d: &Digest) -> io::Result<bool> {
+        let path = self.blob_path(d);
+        if !path.is_file() {
+            return Ok(false);
+        }
+        if digest_file(&path)? == *d {
+            return Ok(true);
+        }
+        let _ = fs::remove_file(&path);
+        Ok(false)
+    }
+
+    /// Like [`Store::resolve`], for a build that needs the image whole: an
+    /// image whose manifest, config or layer blobs are damaged or missing
+    /// is `None` (its bad blobs removed), so the caller fetches it again.
+    pub fn resolve_usable(&self, reference: &str) -> io::Result<Option<StoredImage>> {
+        let image = match self.resolve(reference) {
+            Ok(Some(image)) => image,
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => return Ok(None),
+            other => return other,
+        };
+        for layer in &image.layers {
+            if !self.blob_intact(&layer.diff_id, layer.size) {
+                let _ = fs::remove_file(self.blob_path(&layer.diff_id));
+                return Ok(None);
+            }
+        }
+        Ok(Some(image))
     }
 
     /// Stores `data`; storing the same bytes twice is a no-op.
@@ -899,6 +943,15 @@ pub fn digest_file(path: &Path) -> io::Result<Digest> {
         hasher.update(&buf[..n]);
     }
     Ok(Digest::from_hasher(hasher))
+}
+
+fn damaged(d: &Digest) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "blob {d} in the store is damaged (its content has another digest); it was removed, so pull or build the image again"
+        ),
+    )
 }
 
 /// Adds context to an I/O error, keeping its kind.
