@@ -31,6 +31,7 @@ const CASES: &[&str] = &[
     "makefile-driver",
     "scripts-subdir",
     "copy-dot-context",
+    "fan-out",
 ];
 
 /// The embedded store with the e2e base images, or why there is none.
@@ -185,6 +186,16 @@ fn converter_fixtures_verify_as_equivalent_with_dockers_sizes() {
         assert_eq!(embedded["equivalent"], true, "{name}");
         assert_eq!(embedded["engine"], "embedded", "{name}");
         assert_eq!(embedded["legacy"]["method"], "script", "{name}");
+        // Every runtime image of a setup that builds several is verified.
+        if let Some(targets) = embedded["targets"].as_array() {
+            assert!(!targets.is_empty(), "{name}");
+            for t in targets {
+                assert_eq!(t["equivalent"], true, "{name}: {t}");
+                assert_eq!(t["legacy"]["size"], t["multistage"]["size"], "{name}: {t}");
+            }
+        } else {
+            assert_ne!(*name, "fan-out", "fan-out builds two runtime images");
+        }
 
         // The same through the real docker CLI: the legacy script run as-is
         // on Docker, whose `docker image inspect .Size` must equal ours.
@@ -210,6 +221,7 @@ fn converter_fixtures_verify_as_equivalent_with_dockers_sizes() {
             "/legacy/final/size",
             "/multistage/final/size",
             "/legacy/builder_images",
+            "/targets",
         ] {
             if embedded.pointer(field) != docker.pointer(field) {
                 failures.push(format!(

@@ -160,10 +160,27 @@ pub struct Report {
     pub legacy: Legacy,
     pub multistage: Multistage,
     pub differences: Vec<tree::Difference>,
+    /// The other runtime images of a setup that builds several (the one
+    /// above is the default target); absent for a single image.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetReport>,
     pub bloat: Vec<bloat::Finding>,
     pub timings: Timings,
     #[serde(skip)]
     pub details: Details,
+}
+
+/// One more runtime image of the setup, verified like the main one.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetReport {
+    /// The legacy script's tag for it.
+    pub image: String,
+    /// The multi-stage Dockerfile's `--target` for it.
+    pub target: Option<String>,
+    pub equivalent: bool,
+    pub legacy: SizedImage,
+    pub multistage: Size,
+    pub differences: Vec<tree::Difference>,
 }
 
 fn note(message: &str) {
@@ -898,6 +915,85 @@ fn mermaid(flow: &Flow, conversion: &Conversion) -> String {
 // verify
 // ---------------------------------------------------------------------------
 
+/// Builds the multi-stage Dockerfile (`target`, `args`) and inspects it
+/// and the legacy image `legacy_ref` on the chosen engine.
+#[allow(clippy::too_many_arguments)]
+fn build_and_inspect(
+    options: &Options,
+    store: &Store,
+    work: &Path,
+    legacy_ref: &str,
+    legacy_name: &str,
+    dockerfile: &Path,
+    ctx: &Path,
+    target: Option<String>,
+    args: &BTreeMap<String, String>,
+) -> miette::Result<(ImageFacts, ImageFacts)> {
+    match options.engine {
+        Engine::Embedded => {
+            let legacy_image = store
+                .resolve(legacy_ref)
+                .map_err(|e| miette!("cannot read the store: {e}"))?
+                .ok_or_else(|| miette!("the legacy script did not build {legacy_name}"))?;
+            let image = embedded_build(store, dockerfile, ctx, target, args.clone())?;
+            Ok((
+                embedded_facts(store, &legacy_image)?,
+                embedded_facts(store, &image)?,
+            ))
+        }
+        Engine::Docker => {
+            let id = docker_build(&options.docker, dockerfile, ctx, target.as_deref(), args)?;
+            Ok((
+                docker_facts(&options.docker, legacy_ref, work)?,
+                docker_facts(&options.docker, &id, work)?,
+            ))
+        }
+    }
+}
+
+/// Every difference between the legacy and the multi-stage image, the
+/// expected ones explained.
+fn compare(
+    legacy: &ImageFacts,
+    multi: &ImageFacts,
+    multistage_text: &str,
+    df_rel: &str,
+) -> Vec<tree::Difference> {
+    let mut differences = tree::compare_trees(&legacy.tree, &multi.tree);
+    differences.extend(tree::compare_configs(&legacy.config, &multi.config));
+    // An image that copies its whole context ships the Dockerfile the
+    // migration rewrote: that file must differ.
+    let rewritten = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(multistage_text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let df_name = Path::new(df_rel)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for d in differences.iter_mut() {
+        if d.kind == "file"
+            && Path::new(&d.path)
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy() == df_name)
+            && multi
+                .tree
+                .get(&d.path)
+                .is_some_and(|e| e.sha256 == rewritten)
+            && legacy.tree.contains_key(&d.path)
+        {
+            d.expected = true;
+            d.explanation = format!(
+                "the image copies the build context, which holds {df_rel}: the migration rewrote that Dockerfile, so its copy differs"
+            );
+        }
+    }
+    differences
+}
+
 fn same_image_name(a: &str, b: &str) -> bool {
     match (store::normalize_name(a), store::normalize_name(b)) {
         (Ok(x), Ok(y)) => x == y,
@@ -967,7 +1063,7 @@ pub fn verify(options: &Options) -> miette::Result<Report> {
         .cloned();
     if conversion.targets.len() > 1 {
         details.notes.push(format!(
-            "the setup builds {} runtime images; {target_image} is the one verified",
+            "the setup builds {} runtime images; each is verified, {target_image} is the main one",
             conversion.targets.len()
         ));
     }
@@ -1107,71 +1203,69 @@ pub fn verify(options: &Options) -> miette::Result<Report> {
     };
     note("building the multi-stage Dockerfile");
     let started = Instant::now();
-    let (legacy, multi, ms_seconds) = match options.engine {
-        Engine::Embedded => {
-            let legacy_image = store
-                .resolve(&legacy_ref)
-                .map_err(|e| miette!("cannot read the store: {e}"))?
-                .ok_or_else(|| miette!("the legacy script did not build {target_image}"))?;
-            let image = embedded_build(&store, &df_path, &ctx, ms_target.clone(), ms_args.clone())?;
-            let secs = started.elapsed().as_secs_f64();
-            (
-                embedded_facts(&store, &legacy_image)?,
-                embedded_facts(&store, &image)?,
-                secs,
-            )
-        }
-        Engine::Docker => {
-            let id = docker_build(
-                &options.docker,
-                &df_path,
-                &ctx,
-                ms_target.as_deref(),
-                &ms_args,
-            )?;
-            let secs = started.elapsed().as_secs_f64();
-            (
-                docker_facts(&options.docker, &legacy_ref, &scratch.root)?,
-                docker_facts(&options.docker, &id, &scratch.root)?,
-                secs,
-            )
-        }
-    };
+    let (legacy, multi) = build_and_inspect(
+        options,
+        &store,
+        &scratch.root,
+        &legacy_ref,
+        &target_image,
+        &df_path,
+        &ctx,
+        ms_target.clone(),
+        &ms_args,
+    )?;
+    let ms_seconds = started.elapsed().as_secs_f64();
 
     // 3. Compare.
-    let mut differences = tree::compare_trees(&legacy.tree, &multi.tree);
-    differences.extend(tree::compare_configs(&legacy.config, &multi.config));
-    // An image that copies its whole context ships the Dockerfile the
-    // migration rewrote: that file must differ.
-    let rewritten = {
-        use sha2::Digest as _;
-        sha2::Sha256::digest(multistage_text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    };
-    let df_name = Path::new(&df_rel)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    for d in differences.iter_mut() {
-        if d.kind == "file"
-            && Path::new(&d.path)
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy() == df_name)
-            && multi
-                .tree
-                .get(&d.path)
-                .is_some_and(|e| e.sha256 == rewritten)
-            && legacy.tree.contains_key(&d.path)
-        {
-            d.expected = true;
-            d.explanation = format!(
-                "the image copies the build context, which holds {df_rel}: the migration rewrote that Dockerfile, so its copy differs"
-            );
+    let differences = compare(&legacy, &multi, &multistage_text, &df_rel);
+    let mut equivalent = differences.iter().all(|d| d.expected);
+
+    // 3b. The other runtime images of a setup that builds several.
+    let mut targets = Vec::new();
+    for t in &conversion.targets {
+        let Some(image) = t.image.clone() else {
+            continue;
+        };
+        if same_image_name(&image, &target_image) {
+            continue;
         }
+        let Some(event) = events
+            .iter()
+            .rev()
+            .find(|e| e.tags.iter().any(|tag| same_image_name(tag, &image)))
+        else {
+            details.notes.push(format!(
+                "the legacy flow did not build {image}; not compared"
+            ));
+            continue;
+        };
+        note(&format!("building the multi-stage target for {image}"));
+        let (legacy_t, multi_t) = build_and_inspect(
+            options,
+            &store,
+            &scratch.root,
+            &event.id,
+            &image,
+            &df_path,
+            &ctx,
+            t.target.clone(),
+            &t.build_args,
+        )?;
+        let diffs = compare(&legacy_t, &multi_t, &multistage_text, &df_rel);
+        let same = diffs.iter().all(|d| d.expected);
+        equivalent &= same;
+        targets.push(TargetReport {
+            image: image.clone(),
+            target: t.target.clone(),
+            equivalent: same,
+            legacy: SizedImage {
+                tag: Some(image),
+                size: legacy_t.size,
+            },
+            multistage: Size { size: multi_t.size },
+            differences: diffs,
+        });
     }
-    let equivalent = differences.iter().all(|d| d.expected);
 
     // 4. With fixes.
     let mut with_fixes = None;
@@ -1252,6 +1346,7 @@ pub fn verify(options: &Options) -> miette::Result<Report> {
             with_fixes,
         },
         differences,
+        targets,
         bloat,
         timings: Timings {
             legacy_seconds,

@@ -106,29 +106,18 @@ pub fn text(r: &Report) -> String {
         "equivalent: {}",
         if r.equivalent { "yes" } else { "no" }
     );
-    if !r.differences.is_empty() {
-        let _ = writeln!(out, "\ndifferences (legacy → multi-stage):");
-        for d in &r.differences {
-            let _ = writeln!(
-                out,
-                "  {} {} {}{}",
-                if d.expected { "~" } else { "!" },
-                d.kind,
-                d.path,
-                if d.expected { " (expected)" } else { "" }
-            );
-            let _ = writeln!(
-                out,
-                "      legacy:      {}",
-                d.legacy.as_deref().unwrap_or("(absent)")
-            );
-            let _ = writeln!(
-                out,
-                "      multi-stage: {}",
-                d.multistage.as_deref().unwrap_or("(absent)")
-            );
-            let _ = writeln!(out, "      why: {}", d.explanation);
-        }
+    write_differences(&mut out, "", &r.differences);
+    for t in &r.targets {
+        let _ = writeln!(
+            out,
+            "\nalso {} (--target {}): legacy {}, multi-stage {}, equivalent: {}",
+            t.image,
+            t.target.as_deref().unwrap_or("(last stage)"),
+            human_size(t.legacy.size),
+            human_size(t.multistage.size),
+            if t.equivalent { "yes" } else { "no" }
+        );
+        write_differences(&mut out, "  ", &t.differences);
     }
     if !r.bloat.is_empty() {
         let _ = writeln!(out, "\nbloat in the multi-stage final image:");
@@ -150,6 +139,35 @@ pub fn text(r: &Report) -> String {
         let _ = writeln!(out, "note: {n}");
     }
     out
+}
+
+/// The differences, `indent`ed, with their explanations.
+fn write_differences(out: &mut String, indent: &str, differences: &[super::tree::Difference]) {
+    if differences.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{indent}differences (legacy → multi-stage):");
+    for d in differences {
+        let _ = writeln!(
+            out,
+            "{indent}  {} {} {}{}",
+            if d.expected { "~" } else { "!" },
+            d.kind,
+            d.path,
+            if d.expected { " (expected)" } else { "" }
+        );
+        let _ = writeln!(
+            out,
+            "{indent}      legacy:      {}",
+            d.legacy.as_deref().unwrap_or("(absent)")
+        );
+        let _ = writeln!(
+            out,
+            "{indent}      multi-stage: {}",
+            d.multistage.as_deref().unwrap_or("(absent)")
+        );
+        let _ = writeln!(out, "{indent}      why: {}", d.explanation);
+    }
 }
 
 /// The JSON report.
