@@ -23,7 +23,22 @@ use super::store::SizeLimit;
 
 const WHITEOUT_PREFIX: &str = ".wh.";
 const OPAQUE_MARKER: &str = ".wh..wh..opq";
-const OPAQUE_XATTR: &str = "trusted.overlay.opaque";
+/// The xattr that marks an overlay directory opaque, in the namespace
+/// overlayfs reads: `trusted.` as real root, `user.` in a rootless user
+/// namespace (where the overlay is mounted with `userxattr`).
+pub fn opaque_xattr() -> &'static str {
+    if super::sandbox::rootless() {
+        "user.overlay.opaque"
+    } else {
+        "trusted.overlay.opaque"
+    }
+}
+
+/// True for overlayfs's own attributes, in either namespace: they never
+/// come from a layer and never go into one.
+pub fn is_overlay_xattr(name: &[u8]) -> bool {
+    name.starts_with(b"trusted.overlay.") || name.starts_with(b"user.overlay.")
+}
 /// The only xattr Docker's archiver carries into a layer.
 const CAPABILITY_XATTR: &str = "security.capability";
 /// Symlinks followed while resolving one path before giving up (Linux's limit).
@@ -194,7 +209,7 @@ pub(crate) fn resolve_in_root(
 /// included), mtimes, symlinks, hardlinks, devices and PAX xattrs are
 /// applied. Every path is resolved inside `dest`: `..` cannot climb out and
 /// symlinks written earlier in the tar are followed as if `dest` were `/`.
-/// Needs root (mknod, chown, trusted.* xattrs).
+/// Needs root, or a rootless user namespace ([`super::sandbox`]).
 pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
     let mut archive = tar::Archive::new(tar);
     // Directory mtimes are set last: writing children changes them.
@@ -243,7 +258,7 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
         }
         let base_bytes = base.as_bytes();
         if base_bytes == OPAQUE_MARKER.as_bytes() {
-            xattr::set(&parent, OPAQUE_XATTR, b"y")?;
+            xattr::set(&parent, opaque_xattr(), b"y")?;
             continue;
         }
         if let Some(hidden) = base_bytes.strip_prefix(WHITEOUT_PREFIX.as_bytes()) {
@@ -251,7 +266,7 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
             remove_existing(&path)?;
             let c = cstring(&path)?;
             check(unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, 0) })?;
-            check(unsafe { libc::lchown(c.as_ptr(), meta.uid, meta.gid) })?;
+            chown(&c, &name, meta.uid, meta.gid)?;
             continue;
         }
         let path = parent.join(&base);
@@ -310,18 +325,27 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
                     tar::EntryType::Block => (libc::S_IFBLK, device(header)?),
                     _ => (libc::S_IFIFO, 0),
                 };
-                check(unsafe { libc::mknod(c.as_ptr(), typ | (meta.mode & 0o7777), dev) })?;
+                let made =
+                    check(unsafe { libc::mknod(c.as_ptr(), typ | (meta.mode & 0o7777), dev) });
+                if let Err(e) = made {
+                    // As moby in a user namespace: devices cannot be made
+                    // there, and are left out.
+                    if super::sandbox::rootless() && e.raw_os_error() == Some(libc::EPERM) {
+                        continue;
+                    }
+                    return Err(e);
+                }
             }
             tar::EntryType::XGlobalHeader => continue,
             other => return Err(invalid(format!("unsupported tar entry type {other:?}"))),
         }
         let is_symlink = kind == tar::EntryType::Symlink;
         // Owner first: chown clears setuid bits and file capabilities.
-        check(unsafe { libc::lchown(c.as_ptr(), meta.uid, meta.gid) })?;
+        chown(&c, &name, meta.uid, meta.gid)?;
         if !is_symlink {
             check(unsafe { libc::chmod(c.as_ptr(), meta.mode & 0o7777) })?;
             for (attr, value) in &meta.xattrs {
-                if attr.starts_with("trusted.overlay.") {
+                if is_overlay_xattr(attr.as_bytes()) {
                     continue; // a layer must never steer the overlay
                 }
                 if let Err(e) = xattr::set(&path, attr, value)
@@ -343,6 +367,25 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
     // Read to the end, so a reader that verifies a digest at EOF sees it all.
     io::copy(&mut archive.into_inner(), &mut io::sink())?;
     Ok(())
+}
+
+/// lchown, with the reason spelled out when a rootless user namespace has
+/// no mapping for the owner.
+fn chown(path: &CString, name: &[u8], uid: u32, gid: u32) -> io::Result<()> {
+    match check(unsafe { libc::lchown(path.as_ptr(), uid, gid) }) {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) && super::sandbox::rootless() => {
+            Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} is owned by {uid}:{gid}, which this rootless user namespace cannot \
+                     represent; give the user subordinate IDs in /etc/subuid and /etc/subgid \
+                     (and install newuidmap, Debian's uidmap package)",
+                    String::from_utf8_lossy(name)
+                ),
+            ))
+        }
+        other => other,
+    }
 }
 
 struct EntryMeta {
@@ -801,7 +844,7 @@ impl DiffWriter<'_> {
             }
             write_header(out, &h)?;
             if ft.is_dir() {
-                if xattr::get(&path, OPAQUE_XATTR)?.as_deref() == Some(b"y") {
+                if xattr::get(&path, opaque_xattr())?.as_deref() == Some(b"y") {
                     // moby: a regular file inheriting the dir's owner and
                     // permission bits, with a zero mtime.
                     let mut name = rel_bytes.clone();

@@ -113,18 +113,14 @@ fn is_root() -> bool {
 /// still single-threaded; needs root.
 pub fn enter_private_mounts() -> io::Result<()> {
     catch_interrupts();
-    if !is_root() {
-        return Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            "msmigrate build must run as root for now (overlay mounts and namespaces; \
-             a rootless user-namespace mode is not implemented yet)",
-        ));
-    }
     let threads = fs::read_dir("/proc/self/task")?.count();
     if threads != 1 {
         return Err(io::Error::other(format!(
             "enter_private_mounts needs a single-threaded process, this one has {threads} threads"
         )));
+    }
+    if !is_root() {
+        enter_user_namespace()?;
     }
     check(unsafe { libc::unshare(libc::CLONE_NEWNS) }, &|| {
         "unshare(CLONE_NEWNS)".into()
@@ -136,6 +132,144 @@ pub fn enter_private_mounts() -> io::Result<()> {
         libc::MS_REC | libc::MS_PRIVATE,
         None,
     )
+}
+
+// ---------------------------------------------------------------------------
+// Rootless: a user namespace
+// ---------------------------------------------------------------------------
+
+static ROOTLESS: AtomicBool = AtomicBool::new(false);
+
+/// True when this process builds rootless, as root of its own user
+/// namespace: overlayfs then keeps its attributes in `user.overlay.*`
+/// (`userxattr`), device nodes cannot be made, and only the mapped IDs can
+/// own files.
+pub fn rootless() -> bool {
+    ROOTLESS.load(Ordering::Relaxed)
+}
+
+/// Becomes root of a new user namespace, as rootless podman and buildah
+/// do: the user's own ID maps to 0 and, when `/etc/subuid` and
+/// `/etc/subgid` give the user subordinate IDs and `newuidmap` is
+/// installed, those map to 1..N so images can hold files of other owners.
+/// Without them only root is mapped.
+fn enter_user_namespace() -> io::Result<()> {
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let name = user_name(uid);
+    let subuid = subordinate_ids("/etc/subuid", uid, name.as_deref());
+    let subgid = subordinate_ids("/etc/subgid", uid, name.as_deref());
+    let helpers = find_in_path("newuidmap").zip(find_in_path("newgidmap"));
+    let full = match (subuid, subgid, helpers) {
+        (Some(u), Some(g), Some(h)) => Some((u, g, h)),
+        _ => None,
+    };
+    let no_userns = |e: io::Error| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot create a user namespace for a rootless build ({e}); run as root, \
+                 or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 \
+                 or user.max_user_namespaces)"
+            ),
+        )
+    };
+    match full {
+        Some(((ustart, ucount), (gstart, gcount), (newuidmap, newgidmap))) => {
+            // newuidmap must run outside the namespace, on our PID: a child
+            // forked first waits until we have unshared.
+            let (mut ready_r, mut ready_w) = io::pipe()?;
+            let pid = std::process::id().to_string();
+            let child = unsafe { libc::fork() };
+            if child < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if child == 0 {
+                drop(ready_w);
+                let mut byte = [0u8; 1];
+                let ok = ready_r.read_exact(&mut byte).is_ok()
+                    && [
+                        (&newuidmap, uid, ustart, ucount),
+                        (&newgidmap, gid, gstart, gcount),
+                    ]
+                    .iter()
+                    .all(|(tool, own, start, count)| {
+                        Command::new(tool)
+                            .args([
+                                pid.clone(),
+                                "0".into(),
+                                own.to_string(),
+                                "1".into(),
+                                "1".into(),
+                                start.to_string(),
+                                count.to_string(),
+                            ])
+                            .status()
+                            .is_ok_and(|s| s.success())
+                    });
+                unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+            }
+            drop(ready_r);
+            let unshared = check(unsafe { libc::unshare(libc::CLONE_NEWUSER) }, &|| {
+                "unshare(CLONE_NEWUSER)".into()
+            });
+            if unshared.is_ok() {
+                let _ = ready_w.write_all(b"x");
+            }
+            drop(ready_w);
+            let mut status = 0;
+            unsafe { libc::waitpid(child, &mut status, 0) };
+            unshared.map_err(no_userns)?;
+            if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+                return Err(io::Error::other(
+                    "newuidmap/newgidmap could not map the subordinate IDs of /etc/subuid and /etc/subgid",
+                ));
+            }
+        }
+        None => {
+            check(unsafe { libc::unshare(libc::CLONE_NEWUSER) }, &|| {
+                "unshare(CLONE_NEWUSER)".into()
+            })
+            .map_err(no_userns)?;
+            // Without a helper only our own IDs can be mapped, and
+            // setgroups must be given up first.
+            fs::write("/proc/self/setgroups", "deny")?;
+            fs::write("/proc/self/uid_map", format!("0 {uid} 1"))?;
+            fs::write("/proc/self/gid_map", format!("0 {gid} 1"))?;
+        }
+    }
+    ROOTLESS.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+fn user_name(uid: u32) -> Option<String> {
+    let passwd = fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid.to_string()).then(|| name.to_string())
+    })
+}
+
+/// The first `name:start:count` (or `uid:start:count`) range of `file`.
+fn subordinate_ids(file: &str, uid: u32, name: Option<&str>) -> Option<(u64, u64)> {
+    let text = fs::read_to_string(file).ok()?;
+    text.lines().find_map(|l| {
+        let mut f = l.trim().split(':');
+        let who = f.next()?;
+        if who != uid.to_string() && Some(who) != name {
+            return None;
+        }
+        let start = f.next()?.parse().ok()?;
+        let count: u64 = f.next()?.parse().ok()?;
+        (count > 0).then_some((start, count))
+    })
+}
+
+fn find_in_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| DEFAULT_PATH.into());
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
 }
 
 // ---------------------------------------------------------------------------
@@ -214,12 +348,15 @@ fn plain_option_path(path: &Path) -> bool {
 
 /// The overlay options every mount gets (research 1.4.1): no index, no
 /// metacopy (a chown would leave a data-less upper file), no redirects
-/// (a directory rename becomes copy + delete, which diffs plainly).
-const OVERLAY_FLAGS: [(&str, &str); 3] = [
-    ("index", "off"),
-    ("metacopy", "off"),
-    ("redirect_dir", "off"),
-];
+/// (a directory rename becomes copy + delete, which diffs plainly). In a
+/// user namespace the kernel takes `nofollow` for the same, not `off`.
+fn overlay_flags() -> [(&'static str, &'static str); 3] {
+    [
+        ("index", "off"),
+        ("metacopy", "off"),
+        ("redirect_dir", if rootless() { "nofollow" } else { "off" }),
+    ]
+}
 
 fn overlay(lowers: &[PathBuf], upper: Option<(&Path, &Path)>, target: &Path) -> io::Result<Mount> {
     let mut mount = Mount {
@@ -254,8 +391,11 @@ fn overlay(lowers: &[PathBuf], upper: Option<(&Path, &Path)>, target: &Path) -> 
             w.display()
         ));
     }
-    for (k, v) in OVERLAY_FLAGS {
+    for (k, v) in overlay_flags() {
         data.push_str(&format!(",{k}={v}"));
+    }
+    if rootless() {
+        data.push_str(",userxattr");
     }
     let flags = if upper.is_some() { 0 } else { libc::MS_RDONLY };
     // One page holds the whole option string; beyond it (or with paths
@@ -330,8 +470,24 @@ fn new_api_overlay(
         set("upperdir", u.as_os_str())?;
         set("workdir", w.as_os_str())?;
     }
-    for (k, v) in OVERLAY_FLAGS {
+    for (k, v) in overlay_flags() {
         set(k, OsStr::new(v))?;
+    }
+    if rootless() {
+        const FSCONFIG_SET_FLAG: libc::c_uint = 0;
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_fsconfig,
+                fs.0,
+                FSCONFIG_SET_FLAG,
+                c"userxattr".as_ptr(),
+                std::ptr::null::<libc::c_char>(),
+                0,
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
     }
     let r = unsafe {
         libc::syscall(
@@ -887,6 +1043,10 @@ fn exit_code(status: libc::c_int) -> i32 {
 /// `argv[1]` is [`HELPER_ARG`]. Reads a spec on stdin, reports on fd 3.
 pub fn helper_main() -> ! {
     unsafe { libc::fcntl(STATUS_FD, libc::F_SETFD, libc::FD_CLOEXEC) };
+    // Started by a rootless builder, the helper is in its user namespace.
+    let initial = fs::read_to_string("/proc/self/uid_map")
+        .is_ok_and(|m| m.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"]);
+    ROOTLESS.store(!initial, Ordering::Relaxed);
     let mut json = Vec::new();
     if let Err(e) = io::stdin().read_to_end(&mut json) {
         fail("reading the RUN spec", e);
@@ -1011,7 +1171,10 @@ fn exec_command(
     let mut envp_p: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();
     envp_p.push(std::ptr::null());
     unsafe {
-        if libc::setgroups(groups.len(), groups.as_ptr()) != 0 {
+        // A user namespace mapped without newgidmap forbids setgroups.
+        if libc::setgroups(groups.len(), groups.as_ptr()) != 0
+            && !fs::read_to_string("/proc/self/setgroups").is_ok_and(|s| s.trim() == "deny")
+        {
             fail("setgroups", io::Error::last_os_error());
         }
         if libc::setgid(user.gid) != 0 {
@@ -1127,7 +1290,20 @@ fn setup_dev(dev: &Path) -> io::Result<()> {
         ("urandom", 1, 9),
         ("tty", 5, 0),
     ] {
-        let path = cstr(&dev.join(name))?;
+        let node = dev.join(name);
+        let path = cstr(&node)?;
+        if rootless() {
+            // No mknod in a user namespace: the host's node, bind-mounted.
+            fs::File::create(&node)?;
+            sys_mount(
+                Some(&Path::new("/dev").join(name)),
+                &node,
+                None,
+                libc::MS_BIND,
+                None,
+            )?;
+            continue;
+        }
         check(
             unsafe {
                 libc::mknod(
@@ -1153,13 +1329,23 @@ fn setup_dev(dev: &Path) -> io::Result<()> {
     }
     let pts = dev.join("pts");
     fs::DirBuilder::new().mode(0o755).create(&pts)?;
-    sys_mount(
-        Some(Path::new("devpts")),
-        &pts,
-        Some("devpts"),
-        libc::MS_NOSUID | libc::MS_NOEXEC,
-        Some("newinstance,ptmxmode=0666,mode=0620,gid=5"),
-    )?;
+    let devpts = |options: &str| {
+        sys_mount(
+            Some(Path::new("devpts")),
+            &pts,
+            Some("devpts"),
+            libc::MS_NOSUID | libc::MS_NOEXEC,
+            Some(options),
+        )
+    };
+    // The tty group (5) may not be mapped in a rootless user namespace.
+    devpts("newinstance,ptmxmode=0666,mode=0620,gid=5").or_else(|e| {
+        if rootless() {
+            devpts("newinstance,ptmxmode=0666,mode=0620")
+        } else {
+            Err(e)
+        }
+    })?;
     let shm = dev.join("shm");
     fs::DirBuilder::new().mode(0o1777).create(&shm)?;
     sys_mount(
