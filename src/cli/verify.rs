@@ -17,7 +17,7 @@ use super::Outcome;
 /// The legacy script runs as-is in a scratch copy of DIR (DIR is never
 /// touched) with msmigrate first on its PATH as `docker`: on the embedded
 /// engine that shim builds, creates, runs and copies with the embedded
-/// builder (root needed); with `--engine docker` it passes every call to
+/// builder (root, or rootless in a user namespace); with `--engine docker` it passes every call to
 /// the real docker CLI. When the script cannot run on the embedded engine,
 /// its reconstructed flow is replayed instead (the report says which). The
 /// converted Dockerfile is built with the same store and cache; the two
@@ -109,8 +109,8 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
         // First, while the process is single-threaded.
         sandbox::enter_private_mounts().map_err(|e| {
             miette!(
-                help =
-                    "the embedded engine needs root; --engine docker uses a Docker daemon instead",
+                help = "the embedded engine needs root or unprivileged user namespaces; \
+                        --engine docker uses a Docker daemon instead",
                 "{e}"
             )
         })?;
