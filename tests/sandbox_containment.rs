@@ -432,3 +432,29 @@ fn run_sees_none_of_the_host_mounts() {
         }
     }
 }
+
+#[test]
+fn a_detached_container_in_verifys_docker_shim_cannot_hang_the_script() {
+    if !have_root() {
+        return;
+    }
+    let lab = Lab::new("detached");
+    let bin = lab.dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_msmigrate"), bin.join("docker")).unwrap();
+    let start = Instant::now();
+    let out = Command::new(bin.join("docker"))
+        .args(["run", "-d", "--name", "svc", "bb:latest", "sleep", "1000"])
+        .env("MSMIGRATE_STORE", lab.store())
+        .env("MSMIGRATE_SHIM_DETACHED_TIMEOUT", "2s")
+        .env("MSMIGRATE_OFFLINE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "docker run -d of a service hung the script"
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("longer than"), "{stderr}");
+}

@@ -1072,12 +1072,28 @@ fn remove_container(store: &Store, rec: &ContainerRecord) -> Res<()> {
         .map_err(io_fail(&format!("cannot remove container {}", rec.name)))
 }
 
+/// How long a `docker run -d` may run before the shim stops it.
+pub const DETACHED_LIMIT_ENV: &str = "MSMIGRATE_SHIM_DETACHED_TIMEOUT";
+
+fn detached_limit() -> std::time::Duration {
+    std::env::var(DETACHED_LIMIT_ENV)
+        .ok()
+        .and_then(|v| sandbox::parse_duration(&v))
+        .unwrap_or(std::time::Duration::from_secs(300))
+}
+
 fn cmd_run(args: &[String]) -> Res<u8> {
     let p = parse_flags(args, RUN_FLAGS, true)?;
     private_mounts()?;
     let store = open_store()?;
     let mut rec = create(&store, &p)?;
     let detach = p.has("d");
+    if detach {
+        // A detached container runs to completion here, before `run`
+        // returns; a service that never ends (`sleep infinity`) would hang
+        // the script, so it gets a time limit and is then stopped.
+        sandbox::set_run_timeout(Some(detached_limit()));
+    }
     let mut stdout = io::stdout().lock();
     let mut sink = io::sink();
     let out: &mut dyn Write = if detach { &mut sink } else { &mut stdout };
@@ -1104,6 +1120,9 @@ fn cmd_start(args: &[String]) -> Res<u8> {
     private_mounts()?;
     let store = open_store()?;
     let attach = p.has("a");
+    if !attach {
+        sandbox::set_run_timeout(Some(detached_limit()));
+    }
     let mut last = 0;
     for name in &p.positionals {
         let mut rec = find_container(&store, name)?;
