@@ -467,3 +467,26 @@ fn the_html_report_renders_in_headless_chromium() {
     assert!(png > 1000, "no screenshot ({png} bytes)");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_empty_store_takes_base_images_from_docker_inside_the_script() {
+    // A first run: the script's `docker build` (the shim) finds the base
+    // image in the local Docker engine, behind the shim on PATH, so the
+    // legacy script itself runs rather than a replay.
+    let Some((_serial, _store)) =
+        ready("an_empty_store_takes_base_images_from_docker_inside_the_script")
+    else {
+        return;
+    };
+    let empty = temp_dir("verify-empty-store");
+    let run = verify(
+        &fixture("testdata/convert/fan-out/input"),
+        &empty,
+        &["--format", "json"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let report = json(&run);
+    assert_eq!(report["legacy"]["method"], "script", "{}", run.stderr);
+    assert_eq!(report["equivalent"], true);
+    let _ = std::fs::remove_dir_all(&empty);
+}

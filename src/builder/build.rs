@@ -9,10 +9,21 @@
 //! the config. Every step has a cache key chained from its parent's, as in
 //! BuildKit: the instruction and its context for RUN, the content of the
 //! sources for COPY and ADD.
+//!
+//! Only the stages the target needs are built, and independent stages build
+//! at the same time (up to `available_parallelism` of them, or
+//! `MSMIGRATE_BUILD_JOBS`): a stage starts once every stage it uses (its
+//! `FROM` parent, `COPY --from`, `RUN --mount=from=`) is built, and its own
+//! steps run in order. Nothing a step produces depends on the schedule, so
+//! the image is the same as a build one stage at a time. Without overlayfs
+//! (or with `MSMIGRATE_NO_OVERLAY=1`) a step runs in a plain copy of the
+//! stage's filesystem and `super::snapshot` computes its diff instead.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -22,6 +33,7 @@ use super::copy::{self, Context, CopySpec};
 use super::layer::{self, DiffOptions};
 use super::oci::{ContainerConfig, Digest, Empty, Healthcheck, History, ImageConfig, RootFs};
 use super::sandbox::{self, Network, RunMount, RunSpec};
+use super::snapshot;
 use super::store::{LayerRecord, Store, StoredImage};
 use crate::dockerfile::model::{BuildOptions as ModelOptions, Model, Source};
 use crate::dockerfile::shell::Lexer;
@@ -99,11 +111,20 @@ pub struct Step {
 pub struct BuildOutput {
     /// The image of the target stage, in the store.
     pub image: StoredImage,
-    /// The steps run, in order.
+    /// The steps run, ordered by stage (its index in the Dockerfile), then
+    /// as they ran within the stage. Independent stages build in parallel,
+    /// so this is not the order in which they ran, but it is the same for
+    /// every schedule.
     pub steps: Vec<Step>,
 }
 
 /// Receives progress: a line per step as it starts and ends, and RUN output.
+///
+/// Independent stages build in parallel, so events of several stages
+/// interleave (each carries its `[stage n/m]` label); the executor makes
+/// the calls one at a time, from whichever thread builds the stage, hence
+/// `Send`. RUN output reaches [`Progress::log`] in whole lines, each
+/// prefixed with its step's label while more than one stage is building.
 pub trait Progress {
     /// A step starts.
     fn start(&mut self, label: &str, text: &str);
@@ -118,7 +139,7 @@ pub trait Progress {
 pub fn build(
     store: &Store,
     options: &BuildOptions,
-    progress: &mut dyn Progress,
+    progress: &mut (dyn Progress + Send),
 ) -> Result<BuildOutput, BuildError> {
     let text = std::fs::read(&options.dockerfile).map_err(io_err(
         &format!("cannot read {}", options.dockerfile.display()),
@@ -142,31 +163,271 @@ pub fn build(
     let target = model
         .target()
         .ok_or_else(|| err("the Dockerfile has no stage", None))?;
-    let mut executor = Executor {
+    let executor = Executor {
         store,
         options,
         df: &df,
         model: &model,
         context: &context,
         lexer: Lexer::new(df.escape),
-        built: BTreeMap::new(),
-        steps: Vec::new(),
+        built: Mutex::new(BTreeMap::new()),
+        steps: Mutex::new(Vec::new()),
+        // Unique per build, also for builds sharing a process.
         work: store
             .temp_dir()
-            .join(format!("build-{}", std::process::id())),
+            .join(format!("build-{}-{}", std::process::id(), unique())),
+        out: Output {
+            progress: Mutex::new(progress),
+            running: AtomicUsize::new(0),
+        },
+        cancel: AtomicBool::new(false),
+        locks: KeyedLocks::default(),
+        no_overlay: AtomicBool::new(overlay_disabled_by_env()),
     };
     std::fs::create_dir_all(&executor.work)
         .map_err(io_err("cannot create a work directory", None))?;
-    let result = executor.stage(target, progress);
+    let result = executor.build_stages(target, jobs());
     let _ = std::fs::remove_dir_all(&executor.work);
     let state = result?;
     let image = state
         .commit(store, options)
         .map_err(io_err("cannot store the image", None))?;
+    let mut steps = executor
+        .steps
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    steps.sort_by_key(|(stage, seq, _)| (*stage, *seq));
     Ok(BuildOutput {
         image,
-        steps: executor.steps,
+        steps: steps.into_iter().map(|(_, _, step)| step).collect(),
     })
+}
+
+/// How many stages build at once: `MSMIGRATE_BUILD_JOBS` (1 builds one
+/// stage at a time), else the machine's parallelism.
+fn jobs() -> usize {
+    match std::env::var("MSMIGRATE_BUILD_JOBS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        Some(n) if n >= 1 => n,
+        _ => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Progress shared by the stages
+// ---------------------------------------------------------------------------
+
+/// The caller's [`Progress`], shared by the threads building stages.
+struct Output<'p> {
+    progress: Mutex<&'p mut (dyn Progress + Send)>,
+    /// Stages building right now (RUN output is prefixed when above 1).
+    running: AtomicUsize,
+}
+
+impl<'p> Output<'p> {
+    fn lock(&self) -> MutexGuard<'_, &'p mut (dyn Progress + Send)> {
+        // A panic elsewhere must not silence the rest of the build's output.
+        self.progress.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn start(&self, label: &str, text: &str) {
+        self.lock().start(label, text);
+    }
+
+    fn done(&self, step: &Step) {
+        self.lock().done(step);
+    }
+
+    /// A writer for one step's RUN output; it fails once `cancel` is set.
+    fn lines<'o>(&'o self, label: &str, cancel: &'o AtomicBool) -> StepLog<'o, 'p> {
+        StepLog {
+            out: self,
+            prefix: format!("{label} "),
+            pending: Vec::new(),
+            cancel,
+        }
+    }
+}
+
+/// RUN output of one step: passed on in whole lines (so lines of parallel
+/// stages never mix), each prefixed with the step's label while more than
+/// one stage builds.
+struct StepLog<'o, 'p> {
+    out: &'o Output<'p>,
+    prefix: String,
+    pending: Vec<u8>,
+    /// Set when another stage failed: writing then fails, which makes the
+    /// sandbox kill the command (one that writes nothing runs to its end).
+    cancel: &'o AtomicBool,
+}
+
+impl StepLog<'_, '_> {
+    /// Longest partial line held back (a progress meter redrawn with `\r`
+    /// never ends its line).
+    const MAX_PENDING: usize = 64 * 1024;
+
+    fn emit(&mut self, upto: usize) -> std::io::Result<()> {
+        if upto == 0 {
+            return Ok(());
+        }
+        let chunk: Vec<u8> = self.pending.drain(..upto).collect();
+        let prefixed = self.out.running.load(Ordering::Relaxed) > 1;
+        let mut progress = self.out.lock();
+        let log = progress.log();
+        if !prefixed {
+            return log.write_all(&chunk);
+        }
+        let mut text = Vec::with_capacity(chunk.len() + self.prefix.len());
+        for line in chunk.split_inclusive(|&b| b == b'\n') {
+            text.extend_from_slice(self.prefix.as_bytes());
+            text.extend_from_slice(line);
+        }
+        log.write_all(&text)
+    }
+}
+
+impl Write for StepLog<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(std::io::Error::other("stopped: another stage failed"));
+        }
+        self.pending.extend_from_slice(buf);
+        let upto = match self.pending.iter().rposition(|&b| b == b'\n') {
+            Some(i) => i + 1,
+            None if self.pending.len() > Self::MAX_PENDING => self.pending.len(),
+            None => 0,
+        };
+        self.emit(upto)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // A partial line waits for its end (or for the step's end).
+        self.out.lock().log().flush()
+    }
+}
+
+impl Drop for StepLog<'_, '_> {
+    fn drop(&mut self) {
+        if !self.pending.is_empty() {
+            // An unfinished last line ends with the step.
+            self.pending.push(b'\n');
+        }
+        let _ = self.emit(self.pending.len());
+        let _ = self.out.lock().log().flush();
+    }
+}
+
+/// Bytes straight to [`Progress::log`] (a pull's bars redraw one line).
+struct RawLog<'o, 'p>(&'o Output<'p>);
+
+impl Write for RawLog<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().log().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.lock().log().flush()
+    }
+}
+
+/// Whether large copies get a live bar: standard error is a terminal, and
+/// neither `NO_COLOR` nor `MSMIGRATE_PROGRESS=plain` asks for plain output.
+fn copy_bars_wanted() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("MSMIGRATE_PROGRESS").as_deref() != Ok("plain")
+}
+
+/// A one-line bar for a COPY or ADD that writes many files or bytes: drawn
+/// once the copy has taken a moment (small copies never show one), only
+/// while a single stage builds (lines of parallel stages would break it),
+/// redrawn at most ten times a second, erased at the end.
+struct CopyBar<'o, 'p> {
+    out: &'o Output<'p>,
+    label: String,
+    /// Estimated (files, bytes) to write.
+    total: (u64, u64),
+    started: Instant,
+    drawn: Option<Instant>,
+}
+
+impl<'o, 'p> CopyBar<'o, 'p> {
+    const DELAY: Duration = Duration::from_millis(300);
+    const EVERY: Duration = Duration::from_millis(100);
+
+    fn new(out: &'o Output<'p>, label: &str, total: (u64, u64)) -> Self {
+        CopyBar {
+            out,
+            label: label.to_string(),
+            total,
+            started: Instant::now(),
+            drawn: None,
+        }
+    }
+
+    fn update(&mut self, done: &copy::CopyOutcome) {
+        if self.started.elapsed() < Self::DELAY
+            || self.drawn.is_some_and(|t| t.elapsed() < Self::EVERY)
+            || self.out.running.load(Ordering::Relaxed) > 1
+        {
+            return;
+        }
+        self.drawn = Some(Instant::now());
+        const WIDTH: u64 = 30;
+        let (files, bytes) = self.total;
+        // Bytes tell progress better, unless the files are all empty.
+        let (at, of) = if bytes > 0 {
+            (done.bytes, bytes)
+        } else {
+            (done.files, files)
+        };
+        let filled = (at.min(of) * WIDTH).checked_div(of).unwrap_or(0);
+        let bar: String = (0..WIDTH)
+            .map(|i| match i.cmp(&filled) {
+                std::cmp::Ordering::Less => '=',
+                std::cmp::Ordering::Equal => '>',
+                std::cmp::Ordering::Greater => ' ',
+            })
+            .collect();
+        let _ = write!(
+            RawLog(self.out),
+            "\r\x1b[2K{} copying [{bar}] {}/{} files, {}/{}",
+            self.label,
+            done.files,
+            files.max(done.files),
+            super::archive::human_size(done.bytes),
+            super::archive::human_size(bytes.max(done.bytes)),
+        );
+    }
+
+    fn finish(self) {
+        if self.drawn.is_some() {
+            let _ = write!(RawLog(self.out), "\r\x1b[2K");
+        }
+    }
+}
+
+/// Locks by name: the threads of one build never make the same layer or
+/// run the same step (same cache key) at once; the second one waits and
+/// then finds it done, exactly as a build one stage at a time would.
+#[derive(Default)]
+struct KeyedLocks(Mutex<HashMap<String, Arc<Mutex<()>>>>);
+
+impl KeyedLocks {
+    fn with<T>(&self, key: String, f: impl FnOnce() -> T) -> T {
+        let lock = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
+        f()
+    }
 }
 
 /// A stage while it is being built.
@@ -274,34 +535,153 @@ struct Executor<'a> {
     model: &'a Model,
     context: &'a Context,
     lexer: Lexer,
-    built: BTreeMap<usize, StageState>,
-    steps: Vec<Step>,
+    /// The stages built so far.
+    built: Mutex<BTreeMap<usize, StageState>>,
+    /// (stage, position in the stage, step).
+    steps: Mutex<Vec<(usize, usize, Step)>>,
     work: PathBuf,
+    out: Output<'a>,
+    /// Set when a stage failed: the others stop at their next step.
+    cancel: AtomicBool,
+    locks: KeyedLocks,
+    /// Set when overlayfs cannot be used here (a mount failed, or
+    /// MSMIGRATE_NO_OVERLAY=1): steps then run in copies.
+    no_overlay: AtomicBool,
+}
+
+/// One stage being built: where its steps go in [`BuildOutput::steps`].
+struct StageRun {
+    index: usize,
+    seq: AtomicUsize,
+}
+
+/// Where the scheduler is.
+#[derive(Default)]
+struct Schedule {
+    /// Needed and not started, with the stages each one waits for.
+    waiting: BTreeMap<usize, BTreeSet<usize>>,
+    running: BTreeSet<usize>,
+    done: BTreeSet<usize>,
+    /// The first failure.
+    error: Option<BuildError>,
 }
 
 impl Executor<'_> {
-    /// Builds stage `index` (and first what it depends on).
-    fn stage(
-        &mut self,
-        index: usize,
-        progress: &mut dyn Progress,
-    ) -> Result<StageState, BuildError> {
-        if let Some(done) = self.built.get(&index) {
-            return Ok(done.clone());
-        }
-        let stage = self.model.stages()[index].clone();
-        // Stages this one copies or mounts from come first.
-        let deps: BTreeSet<usize> = self
-            .model
+    /// The stages stage `index` uses directly (its parent, `COPY --from`,
+    /// `RUN --mount=from=`).
+    fn uses(&self, index: usize) -> BTreeSet<usize> {
+        self.model
             .dependencies(index)
             .filter_map(|e| match e.source {
-                Source::Stage(s) if s != index => Some(s),
+                Source::Stage(s) if s != index && s < self.model.stages().len() => Some(s),
                 _ => None,
             })
-            .collect();
-        for dep in deps {
-            self.stage(dep, progress)?;
+            .collect()
+    }
+
+    /// Builds `target` and what it needs, `jobs` stages at a time: a stage
+    /// starts when the stages it uses are built (the lowest index first,
+    /// so one job builds in a fixed order); after a failure no stage
+    /// starts, running ones stop at their next step, and the first error
+    /// is returned.
+    fn build_stages(&self, target: usize, jobs: usize) -> Result<StageState, BuildError> {
+        let mut schedule = Schedule::default();
+        let mut todo = vec![target];
+        while let Some(s) = todo.pop() {
+            if schedule.waiting.contains_key(&s) {
+                continue;
+            }
+            let uses = self.uses(s);
+            todo.extend(uses.iter().copied());
+            schedule.waiting.insert(s, uses);
         }
+        let workers = jobs.clamp(1, schedule.waiting.len().max(1));
+        let schedule = Mutex::new(schedule);
+        let changed = Condvar::new();
+        let worker = || {
+            loop {
+                let next = {
+                    let mut s = schedule.lock().unwrap_or_else(|e| e.into_inner());
+                    loop {
+                        if s.error.is_some() || s.waiting.is_empty() {
+                            return;
+                        }
+                        let ready = s
+                            .waiting
+                            .iter()
+                            .find(|(_, uses)| uses.iter().all(|u| s.done.contains(u)))
+                            .map(|(&i, _)| i);
+                        if let Some(i) = ready {
+                            s.waiting.remove(&i);
+                            s.running.insert(i);
+                            break i;
+                        }
+                        if s.running.is_empty() {
+                            s.error = Some(err("the stages depend on each other in a cycle", None));
+                            changed.notify_all();
+                            return;
+                        }
+                        s = changed.wait(s).unwrap_or_else(|e| e.into_inner());
+                    }
+                };
+                self.out.running.fetch_add(1, Ordering::Relaxed);
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.stage(next)))
+                        .unwrap_or_else(|_| Err(err("internal: a stage's build panicked", None)));
+                self.out.running.fetch_sub(1, Ordering::Relaxed);
+                let mut s = schedule.lock().unwrap_or_else(|e| e.into_inner());
+                s.running.remove(&next);
+                match result {
+                    Ok(state) => {
+                        self.built
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(next, state);
+                        s.done.insert(next);
+                    }
+                    Err(e) => {
+                        self.cancel.store(true, Ordering::Relaxed);
+                        if s.error.is_none() {
+                            s.error = Some(e);
+                        }
+                    }
+                }
+                changed.notify_all();
+            }
+        };
+        if workers == 1 {
+            worker();
+        } else {
+            std::thread::scope(|scope| {
+                for _ in 0..workers {
+                    scope.spawn(worker);
+                }
+            });
+        }
+        let mut schedule = schedule.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = schedule.error.take() {
+            return Err(e);
+        }
+        self.built_stage(target, None)
+    }
+
+    /// A built stage's state.
+    fn built_stage(&self, index: usize, span: Option<Span>) -> Result<StageState, BuildError> {
+        self.built
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&index)
+            .cloned()
+            .ok_or_else(|| err("internal: a stage it uses is not built", span))
+    }
+
+    /// Builds stage `index`; the stages it uses are built.
+    fn stage(&self, index: usize) -> Result<StageState, BuildError> {
+        let stage = self.model.stages()[index].clone();
+        let run = StageRun {
+            index,
+            seq: AtomicUsize::new(0),
+        };
         let from_span = Some(stage.span);
         // Docker records when an image was built; SOURCE_DATE_EPOCH pins it.
         let created = Some(rfc3339(self.options.source_date_epoch.unwrap_or_else(
@@ -321,19 +701,12 @@ impl Executor<'_> {
                 created: created.clone(),
             },
             Source::Stage(parent) => {
-                let mut s = self
-                    .built
-                    .get(parent)
-                    .cloned()
-                    .ok_or_else(|| err("internal: parent stage not built", from_span))?;
+                let mut s = self.built_stage(*parent, from_span)?;
                 s.args.clear();
                 s
             }
             Source::Image(reference) => {
-                let image = resolve_or_pull(self.store, reference, from_span, progress)?;
-                for l in &image.layers {
-                    self.ensure_extracted(&l.diff_id, from_span)?;
-                }
+                let image = self.image(reference, from_span)?;
                 let env = image
                     .config
                     .config
@@ -375,7 +748,8 @@ impl Executor<'_> {
                 .map_err(|e| err(format!("ONBUILD {trigger}: {}", e.message()), from_span))?;
             for ins in &parsed.instructions {
                 let label = format!("[{stage_label} onbuild {}/{}]", n + 1, triggers.len());
-                self.instruction(&mut state, usize::MAX, ins, &label, progress)
+                self.check_cancelled()?;
+                self.instruction(&run, &mut state, usize::MAX, ins, &label)
                     .map_err(|mut e| {
                         // The trigger's own text is not in this Dockerfile.
                         e.message = format!("ONBUILD {trigger}: {}", e.message);
@@ -387,14 +761,51 @@ impl Executor<'_> {
         for (n, i) in stage.commands.clone().enumerate() {
             let ins = &self.df.instructions[i];
             let label = format!("[{stage_label} {}/{}]", n + 1, total);
-            self.instruction(&mut state, i, ins, &label, progress)?;
+            self.check_cancelled()?;
+            self.instruction(&run, &mut state, i, ins, &label)?;
         }
-        self.built.insert(index, state.clone());
         Ok(state)
+    }
+
+    /// Stops a stage when another one failed, or on Ctrl-C.
+    fn check_cancelled(&self) -> Result<(), BuildError> {
+        if sandbox::interrupted() {
+            return Err(err("interrupted", None));
+        }
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(err("stopped: another stage failed", None));
+        }
+        Ok(())
+    }
+
+    /// An image by reference (`FROM image`, `COPY --from=image`), from the
+    /// store or pulled; one pull per reference even when stages ask at once.
+    fn image(&self, reference: &str, span: Option<Span>) -> Result<StoredImage, BuildError> {
+        let image = self.locks.with(format!("image {reference}"), || {
+            resolve_or_pull(self.store, reference, span, &self.out)
+        })?;
+        for l in &image.layers {
+            self.ensure_extracted(&l.diff_id, span)?;
+        }
+        Ok(image)
     }
 
     /// Extracts a stored layer once, for use as an overlay lower dir.
     fn ensure_extracted(&self, diff_id: &Digest, span: Option<Span>) -> Result<(), BuildError> {
+        if self.store.layer_complete(diff_id) {
+            return Ok(());
+        }
+        self.locks.with(format!("layer {}", diff_id.0), || {
+            self.ensure_extracted_locked(diff_id, span)
+        })
+    }
+
+    /// [`Self::ensure_extracted`] under the layer's lock.
+    fn ensure_extracted_locked(
+        &self,
+        diff_id: &Digest,
+        span: Option<Span>,
+    ) -> Result<(), BuildError> {
         if self.store.layer_complete(diff_id) {
             return Ok(());
         }
@@ -403,8 +814,20 @@ impl Executor<'_> {
         let dir = self.store.layer_dir(diff_id);
         let tmp = dir.with_file_name(format!("root.{}.{}", std::process::id(), unique()));
         std::fs::create_dir_all(&tmp).map_err(io_err("cannot create a layer directory", span))?;
-        let extracted = std::fs::File::open(self.store.blob_path(diff_id))
-            .and_then(|mut blob| layer::extract(&mut blob, &tmp));
+        // A damaged blob is found here, before it becomes a lower dir; the
+        // store removes it, so a pull or the cached step brings it back.
+        let extracted = match self.store.verify_blob(diff_id) {
+            Ok(true) => std::fs::File::open(self.store.blob_path(diff_id))
+                .and_then(|mut blob| layer::extract(&mut blob, &tmp)),
+            Ok(false) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "layer {diff_id} is damaged or missing in the store (removed); \
+                     build again, or pull the base image again"
+                ),
+            )),
+            Err(e) => Err(e),
+        };
         if let Err(e) = extracted {
             let _ = std::fs::remove_dir_all(&tmp);
             return Err(err(format!("cannot extract a layer: {e}"), span));
@@ -455,12 +878,12 @@ impl Executor<'_> {
     }
 
     fn instruction(
-        &mut self,
+        &self,
+        run: &StageRun,
         state: &mut StageState,
         i: usize,
         ins: &Instruction,
         label: &str,
-        progress: &mut dyn Progress,
     ) -> Result<(), BuildError> {
         let span = Some(ins.span);
         let first_line = ins.original.lines().next().unwrap_or("").to_string();
@@ -605,13 +1028,10 @@ impl Executor<'_> {
                 // an unchanged tree adds no layer.
                 let user = state.config.config.user.clone();
                 let key = state.key.clone();
-                cached = self.filesystem_step(
-                    state,
-                    key,
-                    span,
-                    format!("WORKDIR {dir}"),
-                    |exec, root, _| exec.make_workdir(root, &dir, &user, span),
-                )?;
+                cached =
+                    self.filesystem_step(state, key, span, format!("WORKDIR {dir}"), |root, _| {
+                        self.make_workdir(root, &dir, &user, span)
+                    })?;
             }
             Keyword::User => {
                 let raw = ins.args.first().map(|w| w.text.clone()).unwrap_or_default();
@@ -686,10 +1106,10 @@ impl Executor<'_> {
                 );
             }
             Keyword::Run => {
-                cached = self.run(state, i, ins, label, progress)?;
+                cached = self.run(state, i, ins, label)?;
             }
             Keyword::Copy | Keyword::Add => {
-                cached = self.copy(state, i, ins, label, progress)?;
+                cached = self.copy(state, i, ins, label)?;
             }
             Keyword::From | Keyword::Unknown => {}
         }
@@ -699,8 +1119,12 @@ impl Executor<'_> {
             cached,
             duration: started.elapsed(),
         };
-        progress.done(&step);
-        self.steps.push(step);
+        self.out.done(&step);
+        let seq = run.seq.fetch_add(1, Ordering::Relaxed);
+        self.steps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((run.index, seq, step));
         Ok(())
     }
 
@@ -735,12 +1159,27 @@ impl Executor<'_> {
     /// Runs one filesystem-changing step: cache lookup, overlay, `change`,
     /// diff, store. Returns whether it came from the cache.
     fn filesystem_step(
-        &mut self,
+        &self,
         state: &mut StageState,
         key: Digest,
         span: Option<Span>,
         created_by: String,
-        change: impl FnOnce(&mut Self, &Path, &StageState) -> Result<Vec<PathBuf>, BuildError>,
+        change: impl FnOnce(&Path, &StageState) -> Result<Vec<PathBuf>, BuildError>,
+    ) -> Result<bool, BuildError> {
+        // Two stages reaching the same step (same key) at once: the second
+        // waits and takes the first one's result from the cache.
+        self.locks.with(format!("step {}", key.0), || {
+            self.filesystem_step_locked(state, key.clone(), span, created_by, change)
+        })
+    }
+
+    fn filesystem_step_locked(
+        &self,
+        state: &mut StageState,
+        key: Digest,
+        span: Option<Span>,
+        created_by: String,
+        change: impl FnOnce(&Path, &StageState) -> Result<Vec<PathBuf>, BuildError>,
     ) -> Result<bool, BuildError> {
         if !self.options.no_cache
             && let Some(bytes) = self
@@ -752,7 +1191,7 @@ impl Executor<'_> {
             let usable = hit
                 .layer
                 .as_ref()
-                .is_none_or(|l| self.store.has_blob(&l.diff_id));
+                .is_none_or(|l| self.store.blob_intact(&l.diff_id, l.size));
             if usable {
                 if let Some(l) = hit.layer {
                     self.ensure_extracted(&l.diff_id, span)?;
@@ -768,23 +1207,13 @@ impl Executor<'_> {
                 return Ok(true);
             }
         }
-        let step_dir = self.work.join(format!("step-{}", key.hex()));
-        let (upper, work, merged) = (
-            step_dir.join("upper"),
-            step_dir.join("work"),
-            step_dir.join("merged"),
-        );
-        for d in [&upper, &work, &merged] {
-            std::fs::create_dir_all(d).map_err(io_err("cannot create a step directory", span))?;
-        }
+        // Unique: stages of this build may run steps with equal keys.
+        let step_dir = self.work.join(format!("step-{}-{}", key.hex(), unique()));
+        let upper = step_dir.join("upper");
         let lowers = state.layer_dirs(self.store);
-        let result = (|| {
-            let mount = sandbox::mount_overlay(&lowers, &upper, &work, &merged)
-                .map_err(io_err("cannot mount the stage's filesystem", span))?;
-            let stubs = change(self, &merged, state);
-            drop(mount);
-            stubs
-        })();
+        let result = std::fs::create_dir_all(&upper)
+            .map_err(io_err("cannot create a step directory", span))
+            .and_then(|()| self.change_in(&step_dir, &upper, &lowers, state, span, change));
         let stubs = match result {
             Ok(s) => s,
             Err(e) => {
@@ -813,6 +1242,87 @@ impl Executor<'_> {
             None => state.history(created_by, true),
         }
         Ok(false)
+    }
+
+    /// Runs `change` over the stage's filesystem (`lowers`, top first) so
+    /// that what it changes ends up in `upper` in overlay format: in an
+    /// overlay mount, or, where overlayfs cannot be mounted (or with
+    /// `MSMIGRATE_NO_OVERLAY=1`), in a plain copy of the layers that
+    /// [`snapshot::diff`] compares afterwards. Both give the same `upper`,
+    /// so the same layer.
+    fn change_in(
+        &self,
+        step_dir: &Path,
+        upper: &Path,
+        lowers: &[PathBuf],
+        state: &StageState,
+        span: Option<Span>,
+        change: impl FnOnce(&Path, &StageState) -> Result<Vec<PathBuf>, BuildError>,
+    ) -> Result<Vec<PathBuf>, BuildError> {
+        if self.overlay_usable() {
+            let (work, merged) = (step_dir.join("work"), step_dir.join("merged"));
+            for d in [&work, &merged] {
+                std::fs::create_dir_all(d)
+                    .map_err(io_err("cannot create a step directory", span))?;
+            }
+            match sandbox::mount_overlay(lowers, upper, &work, &merged) {
+                Ok(mount) => {
+                    let stubs = change(&merged, state);
+                    drop(mount);
+                    return stubs;
+                }
+                Err(e) if overlay_unsupported(&e) => self.overlay_unavailable(&e),
+                Err(e) => {
+                    return Err(err(
+                        format!("cannot mount the stage's filesystem: {e}"),
+                        span,
+                    ));
+                }
+            }
+        }
+        let root = step_dir.join("rootfs");
+        let before = snapshot::materialize(lowers, &root)
+            .map_err(io_err("cannot copy the stage's filesystem", span))?;
+        let stubs = change(&root, state)?;
+        snapshot::diff(&before, &root, upper)
+            .map_err(io_err("cannot compute the step's changes", span))?;
+        Ok(stubs)
+    }
+
+    /// False once overlayfs failed to mount, or with MSMIGRATE_NO_OVERLAY=1.
+    fn overlay_usable(&self) -> bool {
+        !self.no_overlay.load(Ordering::Relaxed)
+    }
+
+    /// Switches the rest of the build to copies, saying so once.
+    fn overlay_unavailable(&self, why: &std::io::Error) {
+        if !self.no_overlay.swap(true, Ordering::Relaxed) {
+            let _ = writeln!(
+                RawLog(&self.out),
+                "overlayfs cannot be mounted here ({why}): steps run in copies of the stage's filesystem (slower, same layers)"
+            );
+        }
+    }
+
+    /// A read-only view of `lowers` (top first) at `dir`, for `COPY
+    /// --from` and `RUN --mount=from=`: an overlay mount, or a copy.
+    fn readonly_view(
+        &self,
+        lowers: &[PathBuf],
+        dir: &Path,
+        span: Option<Span>,
+    ) -> Result<View, BuildError> {
+        if self.overlay_usable() {
+            std::fs::create_dir_all(dir).map_err(io_err("cannot create a mount point", span))?;
+            match sandbox::mount_readonly(lowers, dir) {
+                Ok(mount) => return Ok(View::Mount(mount)),
+                Err(e) if overlay_unsupported(&e) => self.overlay_unavailable(&e),
+                Err(e) => return Err(err(format!("cannot mount the source: {e}"), span)),
+            }
+        }
+        let view = View::Copy(dir.to_path_buf());
+        snapshot::materialize(lowers, dir).map_err(io_err("cannot copy the source", span))?;
+        Ok(view)
     }
 
     /// Turns an upper directory into a stored, extracted layer; `None` when
@@ -866,24 +1376,26 @@ impl Executor<'_> {
         // file twice dominates steps that write thousands of files). With
         // SOURCE_DATE_EPOCH the tar's clamped mtimes must be what later
         // steps see, so it is extracted then.
-        if self.options.source_date_epoch.is_none() && !self.store.layer_complete(&digest) {
-            let dir = self.store.layer_dir(&digest);
-            let adopted = (|| -> std::io::Result<()> {
-                strip_overlay_bookkeeping(upper)?;
-                if dir.exists() {
-                    std::fs::remove_dir_all(&dir)?;
+        self.locks.with(format!("layer {}", digest.0), || {
+            if self.options.source_date_epoch.is_none() && !self.store.layer_complete(&digest) {
+                let dir = self.store.layer_dir(&digest);
+                let adopted = (|| -> std::io::Result<()> {
+                    strip_overlay_bookkeeping(upper)?;
+                    if dir.exists() {
+                        std::fs::remove_dir_all(&dir)?;
+                    }
+                    if let Some(parent) = dir.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    std::fs::rename(upper, &dir)?;
+                    self.store.mark_layer_complete(&digest)
+                })();
+                if adopted.is_err() {
+                    let _ = std::fs::remove_dir_all(&dir);
                 }
-                if let Some(parent) = dir.parent() {
-                    std::fs::create_dir_all(parent)?;
-                }
-                std::fs::rename(upper, &dir)?;
-                self.store.mark_layer_complete(&digest)
-            })();
-            if adopted.is_err() {
-                let _ = std::fs::remove_dir_all(&dir);
             }
-        }
-        self.ensure_extracted(&digest, span)?;
+            self.ensure_extracted_locked(&digest, span)
+        })?;
         Ok(Some(LayerRecord {
             diff_id: info.diff_id,
             size: info.size,
@@ -910,12 +1422,11 @@ impl Executor<'_> {
     }
 
     fn run(
-        &mut self,
+        &self,
         state: &mut StageState,
         i: usize,
         ins: &Instruction,
         label: &str,
-        progress: &mut dyn Progress,
     ) -> Result<bool, BuildError> {
         let span = Some(ins.span);
         let argv = if ins.json {
@@ -960,6 +1471,7 @@ impl Executor<'_> {
         };
         let mut mounts = Vec::new();
         let mut mount_keys = Vec::new();
+        let mut views = Vec::new();
         for m in ins.flags.iter().filter(|f| f.name() == "mount") {
             let fields: BTreeMap<String, String> = m
                 .value()
@@ -1017,21 +1529,16 @@ impl Executor<'_> {
                                 .stage_named(from)
                                 .map(|s| s.index)
                                 .or_else(|| from.parse().ok());
-                            match stage.and_then(|s| self.built.get(&s)) {
+                            match stage.and_then(|s| self.built_stage(s, span).ok()) {
                                 Some(st) => {
                                     let view = self.work.join(format!(
-                                        "bind-{}",
-                                        Digest::of(format!("{i}{from}").as_bytes()).hex()
+                                        "bind-{}-{}",
+                                        Digest::of(format!("{i}{from}").as_bytes()).hex(),
+                                        unique()
                                     ));
-                                    std::fs::create_dir_all(&view)
-                                        .map_err(io_err("cannot create a mount", span))?;
                                     let lowers = st.layer_dirs(self.store);
-                                    // Kept mounted for the run; the private
-                                    // namespace drops it at exit.
-                                    std::mem::forget(
-                                        sandbox::mount_readonly(&lowers, &view)
-                                            .map_err(io_err("cannot mount a stage", span))?,
-                                    );
+                                    // Kept for the run, released after it.
+                                    views.push(self.readonly_view(&lowers, &view, span)?);
                                     view.join(source.trim_start_matches('/'))
                                 }
                                 None => {
@@ -1079,10 +1586,11 @@ impl Executor<'_> {
         } else {
             format!("RUN {} # buildkit", argv.join(" "))
         };
-        progress.start(label, ins.original.lines().next().unwrap_or(""));
+        self.out
+            .start(label, ins.original.lines().next().unwrap_or(""));
         let cwd = workdir(state);
         let user = state.config.config.user.clone();
-        self.filesystem_step(state, key, span, created_by, |_exec, root, _state| {
+        let result = self.filesystem_step(state, key, span, created_by, |root, _state| {
             let spec = RunSpec {
                 rootfs: root.to_path_buf(),
                 argv,
@@ -1093,7 +1601,7 @@ impl Executor<'_> {
                 hostname: "buildkitsandbox".to_string(),
                 mounts,
             };
-            let result = sandbox::run(&spec, progress.log())
+            let result = sandbox::run(&spec, &mut self.out.lines(label, &self.cancel))
                 .map_err(io_err("cannot run the command", span))?;
             if result.exit_code != 0 {
                 return Err(err(
@@ -1109,16 +1617,17 @@ impl Executor<'_> {
             // etc) in the layer, so they are not excluded.
             let _ = result.created_stubs;
             Ok(Vec::new())
-        })
+        });
+        drop(views);
+        result
     }
 
     fn copy(
-        &mut self,
+        &self,
         state: &mut StageState,
         _i: usize,
         ins: &Instruction,
         label: &str,
-        progress: &mut dyn Progress,
     ) -> Result<bool, BuildError> {
         let span = Some(ins.span);
         let add = ins.keyword == Keyword::Add;
@@ -1155,16 +1664,9 @@ impl Executor<'_> {
                         .filter(|&s| s < self.model.stages().len())
                 });
                 let lowers = match stage {
-                    Some(s) => self
-                        .built
-                        .get(&s)
-                        .map(|st| st.layer_dirs(self.store))
-                        .ok_or_else(|| err("internal: source stage not built", span))?,
+                    Some(s) => self.built_stage(s, span)?.layer_dirs(self.store),
                     None => {
-                        let image = resolve_or_pull(self.store, name, span, progress)?;
-                        for l in &image.layers {
-                            self.ensure_extracted(&l.diff_id, span)?;
-                        }
+                        let image = self.image(name, span)?;
                         image
                             .layers
                             .iter()
@@ -1173,16 +1675,13 @@ impl Executor<'_> {
                             .collect()
                     }
                 };
+                // Unique: ONBUILD triggers of one base run in several stages.
                 view_dir = self.work.join(format!(
-                    "from-{}",
-                    Digest::of(format!("{}{name}", ins.span.start).as_bytes()).hex()
+                    "from-{}-{}",
+                    Digest::of(format!("{}{name}", ins.span.start).as_bytes()).hex(),
+                    unique()
                 ));
-                std::fs::create_dir_all(&view_dir)
-                    .map_err(io_err("cannot create a mount point", span))?;
-                _view_mount = Some(
-                    sandbox::mount_readonly(&lowers, &view_dir)
-                        .map_err(io_err("cannot mount the source", span))?,
-                );
+                _view_mount = Some(self.readonly_view(&lowers, &view_dir, span)?);
                 copy::Source::Root(&view_dir)
             }
         };
@@ -1209,10 +1708,20 @@ impl Executor<'_> {
             ],
         );
         state.key = key.clone();
-        progress.start(label, ins.original.lines().next().unwrap_or(""));
+        self.out
+            .start(label, ins.original.lines().next().unwrap_or(""));
         let created_by = format!("{name} {} {dest} # buildkit", words.join(" "));
-        self.filesystem_step(state, key, span, created_by, |_exec, root, _state| {
-            copy::copy(&spec, root).map_err(|e| err(e.to_string(), span))?;
+        self.filesystem_step(state, key, span, created_by, |root, _state| {
+            let copied = if copy_bars_wanted() {
+                let total = copy::estimate(&spec).unwrap_or_default();
+                let mut bar = CopyBar::new(&self.out, label, total);
+                let copied = copy::copy_with_progress(&spec, root, &mut |o| bar.update(o));
+                bar.finish();
+                copied
+            } else {
+                copy::copy(&spec, root)
+            };
+            copied.map_err(|e| err(e.to_string(), span))?;
             Ok(Vec::new())
         })
     }
@@ -1282,6 +1791,41 @@ fn make_dirs_in_root(root: &Path, dir: &str, uid: u32, gid: u32) -> std::io::Res
     Ok(())
 }
 
+/// A read-only view of a stage or an image for `COPY --from` and `RUN
+/// --mount=from=`: unmounted, or deleted when a copy, on drop.
+enum View {
+    Mount(#[allow(dead_code)] sandbox::Mount),
+    Copy(PathBuf),
+}
+
+impl Drop for View {
+    fn drop(&mut self) {
+        if let View::Copy(dir) = self {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Whether a failed overlay mount means overlayfs is not available here
+/// (not in the kernel, not allowed in this namespace, or not over this
+/// filesystem, e.g. a store on overlayfs itself) rather than a real error.
+fn overlay_unsupported(e: &std::io::Error) -> bool {
+    // The sandbox words its mount errors with the path and keeps the
+    // kind, which drops the raw errno; its text still ends with it.
+    let errno = e.raw_os_error().or_else(|| {
+        let text = e.to_string();
+        let at = text.rfind("(os error ")?;
+        text[at + 10..].trim_end_matches(')').parse().ok()
+    });
+    matches!(errno, Some(libc::EINVAL | libc::ENODEV | libc::EPERM))
+}
+
+/// `MSMIGRATE_NO_OVERLAY=1`: run steps in copies even where overlayfs works
+/// (what the tests of the fallback use).
+fn overlay_disabled_by_env() -> bool {
+    std::env::var("MSMIGRATE_NO_OVERLAY").is_ok_and(|v| v == "1")
+}
+
 /// A number unique within this process, for temporary names.
 fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -1290,8 +1834,8 @@ fn unique() -> u64 {
 }
 
 /// Removes overlayfs's own extended attributes from an upper directory
-/// (origin, impure, nlink...), keeping `trusted.overlay.opaque`, which is
-/// how the layer format marks an opaque directory.
+/// (origin, impure, nlink...), keeping the opaque marker, which is how the
+/// layer format marks an opaque directory.
 fn strip_overlay_bookkeeping(upper: &Path) -> std::io::Result<()> {
     for entry in walkdir::WalkDir::new(upper)
         .into_iter()
@@ -1306,7 +1850,7 @@ fn strip_overlay_bookkeeping(upper: &Path) -> std::io::Result<()> {
         };
         for name in names {
             let name = name.to_string_lossy().into_owned();
-            if name.starts_with("trusted.overlay.") && name != "trusted.overlay.opaque" {
+            if layer::is_overlay_xattr(name.as_bytes()) && name != layer::opaque_xattr() {
                 xattr::remove(path, &name)?;
             }
         }
@@ -1513,20 +2057,17 @@ fn docker_cli() -> Option<PathBuf> {
         .ok()
         .and_then(|p| p.canonicalize().ok());
     let path = std::env::var_os("PATH")?;
+    // Skipping ourselves: verify puts msmigrate first on a legacy script's
+    // PATH as `docker`, and the real CLI comes after it.
     std::env::split_paths(&path)
         .map(|dir| dir.join("docker"))
-        .find(|candidate| candidate.is_file())
-        .filter(|found| found.canonicalize().ok() != me)
+        .find(|candidate| candidate.is_file() && candidate.canonicalize().ok() != me)
 }
 
 /// Copies `reference` from the local Docker engine into the store, when
 /// there is one and it has the image (`MSMIGRATE_NO_DOCKER_IMPORT=1` turns
 /// this off).
-fn import_from_docker(
-    store: &Store,
-    reference: &str,
-    progress: &mut dyn Progress,
-) -> Option<StoredImage> {
+fn import_from_docker(store: &Store, reference: &str, progress: &Output) -> Option<StoredImage> {
     use std::process::{Command, Stdio};
     if std::env::var_os("MSMIGRATE_NO_DOCKER_IMPORT").is_some_and(|v| !v.is_empty()) {
         return None;
@@ -1573,11 +2114,12 @@ fn resolve_or_pull(
     store: &Store,
     reference: &str,
     span: Option<Span>,
-    progress: &mut dyn Progress,
+    progress: &Output,
 ) -> Result<StoredImage, BuildError> {
     use super::registry;
+    // A damaged copy counts as absent: it is fetched again below.
     if let Some(image) = store
-        .resolve(reference)
+        .resolve_usable(reference)
         .map_err(io_err("cannot read the store", span))?
     {
         return Ok(image);
@@ -1605,7 +2147,7 @@ fn resolve_or_pull(
     let started = Instant::now();
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let pulled = {
-        let mut bars = registry::Reporter::new(progress.log(), tty);
+        let mut bars = registry::Reporter::new(RawLog(progress), tty);
         registry::pull(store, reference, &registry::Platform::default(), &mut bars)
     }
     .map_err(|e| {

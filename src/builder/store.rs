@@ -855,7 +855,7 @@ impl SizeLimit {
             });
         }
         let free = nix::sys::statvfs::statvfs(dir)
-            .map(|s| s.blocks_available() as u64 * s.fragment_size() as u64)
+            .map(|s| s.blocks_available().saturating_mul(s.fragment_size()))
             .unwrap_or(u64::MAX);
         Ok(SizeLimit {
             bytes: free - (free / 10).min(256 << 20),

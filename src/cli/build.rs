@@ -18,10 +18,16 @@ use super::Outcome;
 /// It follows `docker build`: stages, build args, --target, the build cache
 /// (keyed as BuildKit keys it; --no-cache to skip it), .dockerignore and
 /// `<Dockerfile>.dockerignore`. RUN executes in a sandbox of Linux
-/// namespaces over overlayfs (root needed), with no network unless
-/// --network host. Base images come from the local store: load them with
-/// `msmigrate image load` (for instance `docker save alpine:3.19 |
-/// msmigrate image load`).
+/// namespaces over overlayfs, with no network unless --network host; as an
+/// ordinary user the build is rootless, in a user namespace (subordinate IDs
+/// from /etc/subuid through newuidmap). Independent stages build in
+/// parallel (MSMIGRATE_BUILD_JOBS=N caps them). Base images come from the
+/// local store, else the local Docker engine, else a registry (load them
+/// with `docker save alpine:3.19 | msmigrate image load`).
+///
+/// Limits: MSMIGRATE_RUN_TIMEOUT (one RUN, e.g. 10m),
+/// MSMIGRATE_MAX_LAYER_SIZE (one layer, e.g. 20GiB; default the free space).
+/// Ctrl-C stops the build cleanly (exit code 130).
 ///
 /// The image lands in the local store (tag it with -t) and, with --output,
 /// in a file: `docker-archive:FILE` (loads with `docker load`; it is also an
@@ -75,10 +81,14 @@ pub struct Args {
     quiet: bool,
 }
 
-/// Step lines in BuildKit's plain style on stderr.
+/// Step lines in BuildKit's plain style on stderr. Steps of stages that
+/// build in parallel interleave; a step's end line repeats its `#n` and its
+/// `[stage n/m]` label.
 struct Lines {
     quiet: bool,
     n: usize,
+    /// `#n` of the steps started and not yet done, by label and text.
+    open: BTreeMap<(String, String), usize>,
     sink: std::io::Stderr,
     null: std::io::Sink,
 }
@@ -86,12 +96,22 @@ struct Lines {
 impl Progress for Lines {
     fn start(&mut self, label: &str, text: &str) {
         self.n += 1;
+        self.open
+            .insert((label.to_string(), text.to_string()), self.n);
         if !self.quiet {
             let _ = writeln!(self.sink, "#{} {label} {text}", self.n);
         }
     }
 
     fn done(&mut self, step: &Step) {
+        // Metadata steps have no start line: they get a number of their own.
+        let n = match self.open.remove(&(step.label.clone(), step.text.clone())) {
+            Some(n) => n,
+            None => {
+                self.n += 1;
+                self.n
+            }
+        };
         if self.quiet {
             return;
         }
@@ -100,13 +120,7 @@ impl Progress for Lines {
         } else {
             format!("DONE {:.1}s", step.duration.as_secs_f64())
         };
-        let _ = writeln!(
-            self.sink,
-            "#{} {} {} {state}",
-            self.n.max(1),
-            step.label,
-            step.text
-        );
+        let _ = writeln!(self.sink, "#{n} {} {} {state}", step.label, step.text);
     }
 
     fn log(&mut self) -> &mut dyn Write {
@@ -124,7 +138,7 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
     // build makes lives in a private namespace and vanishes with it.
     sandbox::enter_private_mounts().map_err(|e| {
         miette::miette!(
-            help = "the embedded builder needs root for namespaces and overlayfs",
+            help = "the embedded builder needs root, or unprivileged user namespaces for a rootless build",
             "{e}"
         )
     })?;
@@ -173,6 +187,7 @@ pub fn run(args: Args) -> miette::Result<Outcome> {
     let mut progress = Lines {
         quiet: args.quiet,
         n: 0,
+        open: BTreeMap::new(),
         sink: std::io::stderr(),
         null: std::io::sink(),
     };

@@ -351,6 +351,16 @@ fn exclude_rules(spec: &CopySpec) -> Option<Rules> {
 /// `dest_root` (an absolute symlink in the image such as `/app -> /opt/app`
 /// resolves to `dest_root/opt/app`, never to the host's `/opt/app`).
 pub fn copy(spec: &CopySpec, dest_root: &Path) -> Result<CopyOutcome, CopyError> {
+    copy_with_progress(spec, dest_root, &mut |_| {})
+}
+
+/// [`copy`], telling `tick` the running totals after each file written
+/// (for a progress bar; it is called often, so it should be cheap).
+pub fn copy_with_progress(
+    spec: &CopySpec,
+    dest_root: &Path,
+    tick: &mut dyn FnMut(&CopyOutcome),
+) -> Result<CopyOutcome, CopyError> {
     if spec.sources.is_empty() {
         return Err(CopyError::new("no source files were specified"));
     }
@@ -386,17 +396,39 @@ pub fn copy(spec: &CopySpec, dest_root: &Path) -> Result<CopyOutcome, CopyError>
                 let dir = dest.mkdir_all(Path::new(&dest_path), owner)?;
                 outcome.bytes += unpack::extract(&view.abs(&m.path), &dest.view.abs(&dir))?;
                 outcome.archives += 1;
+                tick(&outcome);
                 continue;
             }
-            Copier::new(&view, &dest, &opts, &mut outcome).copy_root(
-                &m.path,
-                &m.name,
-                &dest_path,
-                dest_is_dir,
-            )?;
+            let mut copier = Copier::new(&view, &dest, &opts, &mut outcome);
+            copier.tick = Some(&mut *tick);
+            copier.copy_root(&m.path, &m.name, &dest_path, dest_is_dir)?;
         }
     }
     Ok(outcome)
+}
+
+/// About how much a copy will write: (non-directories, bytes) under the
+/// sources it names, before ignore and exclude rules (so at most that),
+/// for the total of a progress bar. Archives ADD extracts count as their
+/// own size.
+pub fn estimate(spec: &CopySpec) -> Result<(u64, u64), CopyError> {
+    let view = source_view(&spec.source);
+    let (mut files, mut bytes) = (0, 0);
+    for src in &spec.sources {
+        for m in matches(&view, src, spec.add)? {
+            for entry in walkdir::WalkDir::new(view.abs(&m.path))
+                .into_iter()
+                .filter_map(Result::ok)
+            {
+                if entry.file_type().is_dir() {
+                    continue;
+                }
+                files += 1;
+                bytes += entry.metadata().map_or(0, |m| m.len());
+            }
+        }
+    }
+    Ok((files, bytes))
 }
 
 /// A cache key for the sources (BuildKit-style content hash: per file

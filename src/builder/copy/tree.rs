@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fs::{self, Metadata};
-use std::io;
+use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -85,6 +85,9 @@ impl Dest<'_> {
     }
 }
 
+/// Bytes copied between two progress ticks.
+const CHUNK: u64 = 16 << 20;
+
 /// One copy: a source tree into the destination.
 pub(super) struct Copier<'a> {
     pub src: &'a View<'a>,
@@ -94,6 +97,8 @@ pub(super) struct Copier<'a> {
     /// hardlinks inside the copied tree stay hardlinks.
     inodes: HashMap<(u64, u64), PathBuf>,
     pub outcome: &'a mut CopyOutcome,
+    /// Told the running totals after each file (a progress bar).
+    pub tick: Option<&'a mut dyn FnMut(&CopyOutcome)>,
 }
 
 impl<'a> Copier<'a> {
@@ -109,6 +114,7 @@ impl<'a> Copier<'a> {
             opts,
             inodes: HashMap::new(),
             outcome,
+            tick: None,
         }
     }
 
@@ -242,8 +248,19 @@ impl<'a> Copier<'a> {
                             .mode(0o600)
                             .open(&abs)
                             .map_err(io_at(target, "create"))?;
-                        let n = io::copy(&mut from, &mut to).map_err(io_at(target, "write"))?;
-                        self.outcome.bytes += n;
+                        // In chunks, so a bar moves during a large file
+                        // (each chunk still goes through copy_file_range).
+                        loop {
+                            let n = io::copy(&mut (&mut from).take(CHUNK), &mut to)
+                                .map_err(io_at(target, "write"))?;
+                            if n == 0 {
+                                break;
+                            }
+                            self.outcome.bytes += n;
+                            if let Some(tick) = self.tick.as_mut() {
+                                tick(self.outcome);
+                            }
+                        }
                         if meta.nlink() > 1 {
                             self.inodes.insert(key, target.to_path_buf());
                         }
@@ -269,6 +286,9 @@ impl<'a> Copier<'a> {
                 }
             }
             self.outcome.files += 1;
+            if let Some(tick) = self.tick.as_mut() {
+                tick(self.outcome);
+            }
         }
         if copy_info {
             self.copy_info(&abs_src, &meta, &abs, target)?;
@@ -321,7 +341,7 @@ pub(super) fn set_times(path: &Path, meta: &Metadata) -> io::Result<()> {
 fn copy_xattrs(from: &Path, to: &Path) {
     let Ok(names) = xattr::list(from) else { return };
     for name in names {
-        if name.as_bytes().starts_with(b"trusted.overlay.") {
+        if crate::builder::layer::is_overlay_xattr(name.as_bytes()) {
             continue;
         }
         if let Ok(Some(value)) = xattr::get(from, &name) {
