@@ -579,3 +579,50 @@ fn without_overlayfs_the_images_are_the_same() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn a_silent_run_is_killed_when_another_stage_fails() {
+    if !have_root() {
+        return;
+    }
+    sandbox::set_helper_executable(env!("CARGO_BIN_EXE_msmigrate").into());
+    let dir = scratch("silent");
+    let ctx = dir.join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    // `quiet` prints nothing: only the cancel handle can stop it. Had it
+    // run to its end, it would leave `finished` in its cache mount.
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM busybox:latest AS quiet\n\
+         RUN --mount=type=cache,target=/c,id=quiet sleep 5 && touch /c/finished\n\
+         FROM busybox:latest AS bad\n\
+         RUN exit 3\n\
+         FROM busybox:latest\n\
+         COPY --from=quiet /etc/passwd /a\n\
+         COPY --from=bad /etc/passwd /b\n",
+    )
+    .unwrap();
+    let store_dir = store_with_base(&dir);
+    let store = Store::open(&store_dir).unwrap();
+    let options = BuildOptions {
+        dockerfile: ctx.join("Dockerfile"),
+        context: ctx.clone(),
+        source_date_epoch: Some(0),
+        ..BuildOptions::default()
+    };
+    let mut record = Record::default();
+    let result = with_jobs(2, || build::build(&store, &options, &mut record));
+    let error = result.expect_err("the build fails");
+    assert!(error.message.contains("exit code: 3"), "{}", error.message);
+    let finished: Vec<_> = walkdir::WalkDir::new(&store_dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "finished")
+        .map(|e| e.path().display().to_string())
+        .collect();
+    assert!(
+        finished.is_empty(),
+        "the silent RUN ran to its end: {finished:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

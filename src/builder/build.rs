@@ -180,7 +180,7 @@ pub fn build(
             progress: Mutex::new(progress),
             running: AtomicUsize::new(0),
         },
-        cancel: AtomicBool::new(false),
+        cancel: Arc::new(AtomicBool::new(false)),
         locks: KeyedLocks::default(),
         no_overlay: AtomicBool::new(overlay_disabled_by_env()),
     };
@@ -541,8 +541,9 @@ struct Executor<'a> {
     steps: Mutex<Vec<(usize, usize, Step)>>,
     work: PathBuf,
     out: Output<'a>,
-    /// Set when a stage failed: the others stop at their next step.
-    cancel: AtomicBool,
+    /// Set when a stage failed: the others stop at their next step, and a
+    /// running RUN is killed.
+    cancel: Arc<AtomicBool>,
     locks: KeyedLocks,
     /// Set when overlayfs cannot be used here (a mount failed, or
     /// MSMIGRATE_NO_OVERLAY=1): steps then run in copies.
@@ -1601,8 +1602,12 @@ impl Executor<'_> {
                 hostname: "buildkitsandbox".to_string(),
                 mounts,
             };
-            let result = sandbox::run(&spec, &mut self.out.lines(label, &self.cancel))
-                .map_err(io_err("cannot run the command", span))?;
+            let result = sandbox::run_cancellable(
+                &spec,
+                &mut self.out.lines(label, &self.cancel),
+                Some(Arc::clone(&self.cancel)),
+            )
+            .map_err(io_err("cannot run the command", span))?;
             if result.exit_code != 0 {
                 return Err(err(
                     format!(

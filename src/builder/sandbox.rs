@@ -731,6 +731,16 @@ fn generated_etc(dir: &Path, spec: &RunSpec) -> io::Result<Vec<(String, PathBuf)
 /// `log`. A command that fails is `Ok` with its exit code; `Err` is a
 /// sandbox failure (mounts, user lookup, command not found...).
 pub fn run(spec: &RunSpec, log: &mut dyn Write) -> io::Result<RunResult> {
+    run_cancellable(spec, log, None)
+}
+
+/// [`run`], also stopped (as by Ctrl-C) once `cancel` turns true: a
+/// parallel build stops a running RUN when another stage failed.
+pub fn run_cancellable(
+    spec: &RunSpec,
+    log: &mut dyn Write,
+    cancel: Option<Arc<AtomicBool>>,
+) -> io::Result<RunResult> {
     if !is_root() {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
@@ -748,12 +758,17 @@ pub fn run(spec: &RunSpec, log: &mut dyn Write) -> io::Result<RunResult> {
     }
     let scratch = unique_temp("run");
     fs::DirBuilder::new().mode(0o700).create(&scratch)?;
-    let result = run_in(spec, log, &scratch);
+    let result = run_in(spec, log, &scratch, cancel);
     let _ = fs::remove_dir_all(&scratch);
     result
 }
 
-fn run_in(spec: &RunSpec, log: &mut dyn Write, scratch: &Path) -> io::Result<RunResult> {
+fn run_in(
+    spec: &RunSpec,
+    log: &mut dyn Write,
+    scratch: &Path,
+    cancel: Option<Arc<AtomicBool>>,
+) -> io::Result<RunResult> {
     let mut stubs = Stubs {
         root: spec.rootfs.clone(),
         dirs: Vec::new(),
@@ -805,7 +820,7 @@ fn run_in(spec: &RunSpec, log: &mut dyn Write, scratch: &Path) -> io::Result<Run
             sys,
             mounts,
         };
-        spawn_helper(&helper, log)
+        spawn_helper(&helper, log, cancel)
     })();
     let created_stubs = stubs.finish();
     Ok(RunResult {
@@ -814,7 +829,11 @@ fn run_in(spec: &RunSpec, log: &mut dyn Write, scratch: &Path) -> io::Result<Run
     })
 }
 
-fn spawn_helper(spec: &HelperSpec, log: &mut dyn Write) -> io::Result<i32> {
+fn spawn_helper(
+    spec: &HelperSpec,
+    log: &mut dyn Write,
+    cancel: Option<Arc<AtomicBool>>,
+) -> io::Result<i32> {
     let json = serde_json::to_vec(spec).map_err(io::Error::other)?;
     let (mut out_r, out_w) = io::pipe()?;
     let (mut status_r, status_w) = io::pipe()?;
@@ -856,7 +875,7 @@ fn spawn_helper(spec: &HelperSpec, log: &mut dyn Write) -> io::Result<i32> {
         // The helper reads the whole spec before it writes anything.
         stdin.write_all(&json)?;
     }
-    let (done, watchdog) = watch(child.id());
+    let (done, watchdog) = watch(child.id(), cancel);
     let mut buf = [0u8; 16 * 1024];
     let copy_result = loop {
         match out_r.read(&mut buf) {
@@ -959,6 +978,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 #[derive(Debug, Clone, Copy)]
 enum Stopped {
     Interrupted,
+    Cancelled,
     TimedOut(Duration),
 }
 
@@ -969,6 +989,9 @@ impl Stopped {
                 io::ErrorKind::Interrupted,
                 "interrupted: the RUN's processes were stopped",
             ),
+            Stopped::Cancelled => {
+                io::Error::new(io::ErrorKind::Interrupted, "stopped: another stage failed")
+            }
             Stopped::TimedOut(limit) => io::Error::new(
                 io::ErrorKind::TimedOut,
                 format!(
@@ -985,6 +1008,7 @@ impl Stopped {
 /// PR_SET_PDEATHSIG, and with PID 1 the kernel kills the whole namespace.
 fn watch(
     pid: u32,
+    cancel: Option<Arc<AtomicBool>>,
 ) -> (
     std::sync::mpsc::Sender<()>,
     std::thread::JoinHandle<Option<Stopped>>,
@@ -1000,6 +1024,8 @@ fn watch(
             }
             let why = if interrupted() {
                 Stopped::Interrupted
+            } else if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+                Stopped::Cancelled
             } else if let Some(limit) = limit.filter(|l| start.elapsed() >= *l) {
                 Stopped::TimedOut(limit)
             } else {
