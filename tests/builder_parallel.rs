@@ -27,19 +27,6 @@ use msmigrate::builder::build::{self, BuildOptions, Progress, Step};
 use msmigrate::builder::sandbox;
 use msmigrate::builder::store::Store;
 
-fn have_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    assert!(
-        std::env::var("MSMIGRATE_REQUIRE_ROOT").as_deref() != Ok("1"),
-        "these tests need root"
-    );
-    eprintln!("*** SKIPPED: the stage executor's tests need root (namespaces, overlay mounts) ***");
-    false
-}
-
 fn msmigrate() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_msmigrate"));
     // Never reach for the network or the caller's own settings.
@@ -221,7 +208,7 @@ fn intervals(store: &Path) -> BTreeMap<String, (f64, f64)> {
 
 #[test]
 fn independent_stages_build_at_once_and_give_the_sequential_image() {
-    if !have_root() {
+    if !common::have_root("the stage executor's tests") {
         return;
     }
     let dir = scratch("three");
@@ -324,7 +311,7 @@ fn entries(dir: &Path) -> Vec<String> {
 
 #[test]
 fn a_failing_stage_stops_the_build_and_leaves_nothing_behind() {
-    if !have_root() {
+    if !common::have_root("the stage executor's tests") {
         return;
     }
     // In this process, so that its mounts are ours to count.
@@ -517,7 +504,7 @@ fn case_args(case: &Path) -> Vec<String> {
 
 #[test]
 fn without_overlayfs_the_images_are_the_same() {
-    if !have_root() {
+    if !common::have_root("the stage executor's tests") {
         return;
     }
     let dir = scratch("fallback");
@@ -582,7 +569,7 @@ fn without_overlayfs_the_images_are_the_same() {
 
 #[test]
 fn a_silent_run_is_killed_when_another_stage_fails() {
-    if !have_root() {
+    if !common::have_root("the stage executor's tests") {
         return;
     }
     sandbox::set_helper_executable(env!("CARGO_BIN_EXE_msmigrate").into());

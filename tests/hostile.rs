@@ -20,19 +20,11 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const SECRET: &str = "HOST-SECRET-5f1c2e9a-do-not-leak";
+mod common;
 
-fn have_root() -> bool {
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    assert!(
-        std::env::var("MSMIGRATE_REQUIRE_ROOT").as_deref() != Ok("1"),
-        "these tests need root"
-    );
-    eprintln!("*** SKIPPED: hostile-input tests need root ***");
-    false
-}
+use common::{busybox, have_root};
+
+const SECRET: &str = "HOST-SECRET-5f1c2e9a-do-not-leak";
 
 /// A scratch area with a host "sentinel" directory that holds a secret and
 /// must not change, a store, and a context.
@@ -313,17 +305,6 @@ fn octal12(n: u64) -> [u8; 12] {
     f
 }
 
-fn busybox() -> PathBuf {
-    let path = PathBuf::from("/bin/busybox");
-    if !path.exists() {
-        let ok = Command::new("apt-get")
-            .args(["install", "-y", "busybox-static"])
-            .status();
-        assert!(ok.is_ok_and(|s| s.success()), "busybox-static missing");
-    }
-    path
-}
-
 /// Builds `FROM hostile` plus `rest` over an image made of `tar`; returns
 /// the build's result and checks that the host sentinel did not change and
 /// that no host secret reached the image.
@@ -348,7 +329,7 @@ fn build_on(lab: &Lab, tar: Vec<u8>, rest: &str) -> Result<Vec<u8>, String> {
 
 #[test]
 fn dotdot_entries_are_refused() {
-    if !have_root() {
+    if !have_root("hostile-input tests") {
         return;
     }
     let lab = Lab::new("dotdot");
@@ -362,7 +343,7 @@ fn dotdot_entries_are_refused() {
 
 #[test]
 fn absolute_names_land_inside_the_root() {
-    if !have_root() {
+    if !have_root("hostile-input tests") {
         return;
     }
     let lab = Lab::new("absolute");
@@ -381,7 +362,7 @@ fn absolute_names_land_inside_the_root() {
 
 #[test]
 fn symlinks_out_of_the_root_are_followed_inside_it() {
-    if !have_root() {
+    if !have_root("hostile-input tests") {
         return;
     }
     let lab = Lab::new("symlink");
@@ -411,7 +392,7 @@ fn symlinks_out_of_the_root_are_followed_inside_it() {
 
 #[test]
 fn hardlinks_to_host_files_are_refused() {
-    if !have_root() {
+    if !have_root("hostile-input tests") {
         return;
     }
     let lab = Lab::new("hardlink");
@@ -430,7 +411,7 @@ fn hardlinks_to_host_files_are_refused() {
 
 #[test]
 fn device_nodes_never_open_host_devices() {
-    if !have_root() {
+    if !have_root("hostile-input tests") {
         return;
     }
     let lab = Lab::new("devices");
@@ -557,7 +538,7 @@ fn layer_files(archive: &[u8]) -> Vec<(String, tar::EntryType, u64)> {
 
 #[test]
 fn huge_and_sparse_sizes_fail_fast() {
-    if !have_root() {
+    if !have_root("hostile-input tests") {
         return;
     }
     let lab = Lab::new("huge");
@@ -581,7 +562,7 @@ fn huge_and_sparse_sizes_fail_fast() {
 
 #[test]
 fn decompression_bombs_stop_at_the_limit() {
-    if !have_root() {
+    if !have_root("hostile-input tests") {
         return;
     }
     let lab = Lab::new("bomb");
@@ -629,7 +610,7 @@ fn decompression_bombs_stop_at_the_limit() {
 
 #[test]
 fn add_of_a_hostile_tar_stays_inside_the_root() {
-    if !have_root() {
+    if !have_root("hostile-input tests") {
         return;
     }
     let lab = Lab::new("add");
@@ -664,7 +645,7 @@ fn add_of_a_hostile_tar_stays_inside_the_root() {
 
 #[test]
 fn contexts_cannot_reach_outside() {
-    if !have_root() {
+    if !have_root("hostile-input tests") {
         return;
     }
     let lab = Lab::new("context");

@@ -13,6 +13,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
+use common::busybox_rootfs;
+
 fn ready() -> bool {
     let root = unsafe { libc::geteuid() } == 0;
     let tools = Path::new("/usr/bin/newuidmap").exists() && Path::new("/usr/bin/setpriv").exists();
@@ -101,7 +105,13 @@ impl Lab {
         fs::create_dir_all(dir.join("ctx")).unwrap();
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
         fs::copy(env!("CARGO_BIN_EXE_msmigrate"), dir.join("msmigrate")).unwrap();
-        fs::write(dir.join("rootfs.tar"), busybox_rootfs()).unwrap();
+        fs::write(
+            dir.join("rootfs.tar"),
+            busybox_rootfs(&[
+                "sh", "mkdir", "echo", "chown", "chmod", "rm", "id", "ln", "mv",
+            ]),
+        )
+        .unwrap();
         let lab = Lab { dir, uid, gid };
         lab.chown();
         lab
@@ -194,54 +204,6 @@ fn diff_ids(archive: &Path) -> Vec<String> {
         }
     }
     panic!("no manifest.json in {}", archive.display());
-}
-
-fn busybox_rootfs() -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    let mut add = |path: &str, kind: tar::EntryType, mode: u32, data: &[u8]| {
-        let mut h = tar::Header::new_gnu();
-        h.set_entry_type(kind);
-        h.set_mode(mode);
-        h.set_size(data.len() as u64);
-        h.set_mtime(0);
-        if kind == tar::EntryType::Symlink {
-            b.append_link(&mut h, path, "busybox").unwrap();
-        } else {
-            b.append_data(&mut h, path, data).unwrap();
-        }
-    };
-    add("bin", tar::EntryType::Directory, 0o755, b"");
-    add("etc", tar::EntryType::Directory, 0o755, b"");
-    add("tmp", tar::EntryType::Directory, 0o1777, b"");
-    add(
-        "bin/busybox",
-        tar::EntryType::Regular,
-        0o755,
-        &fs::read("/bin/busybox").expect("busybox-static"),
-    );
-    for applet in [
-        "sh", "mkdir", "echo", "chown", "chmod", "rm", "id", "ln", "mv",
-    ] {
-        add(
-            &format!("bin/{applet}"),
-            tar::EntryType::Symlink,
-            0o777,
-            b"",
-        );
-    }
-    add(
-        "etc/passwd",
-        tar::EntryType::Regular,
-        0o644,
-        b"root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
-    );
-    add(
-        "etc/group",
-        tar::EntryType::Regular,
-        0o644,
-        b"root:x:0:\napp:x:1000:\n",
-    );
-    b.into_inner().unwrap()
 }
 
 /// Owners, deletions (whiteouts), an opaque directory, setuid, links, USER

@@ -20,68 +20,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-fn have_root() -> bool {
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    assert!(
-        std::env::var("MSMIGRATE_REQUIRE_ROOT").as_deref() != Ok("1"),
-        "these tests need root"
-    );
-    eprintln!("*** SKIPPED: sandbox containment tests need root ***");
-    false
-}
+mod common;
 
-/// A busybox rootfs tar: /bin/busybox, applet links, /etc/passwd.
-fn busybox_rootfs() -> Vec<u8> {
-    let busybox = Path::new("/bin/busybox");
-    if !busybox.exists() {
-        let ok = Command::new("apt-get")
-            .args(["install", "-y", "busybox-static"])
-            .status();
-        assert!(ok.is_ok_and(|s| s.success()), "busybox-static missing");
-    }
-    let mut b = tar::Builder::new(Vec::new());
-    let mut add = |path: &str, kind: tar::EntryType, mode: u32, data: &[u8], link: &str| {
-        let mut h = tar::Header::new_gnu();
-        h.set_entry_type(kind);
-        h.set_mode(mode);
-        h.set_size(data.len() as u64);
-        h.set_mtime(0);
-        if kind == tar::EntryType::Symlink {
-            b.append_link(&mut h, path, link).unwrap();
-        } else {
-            b.append_data(&mut h, path, data).unwrap();
-        }
-    };
-    for dir in ["bin", "etc", "tmp"] {
-        add(dir, tar::EntryType::Directory, 0o755, b"", "");
-    }
-    add(
-        "bin/busybox",
-        tar::EntryType::Regular,
-        0o755,
-        &fs::read(busybox).unwrap(),
-        "",
-    );
-    for applet in ["sh", "cat", "sleep", "wget", "echo", "true"] {
-        add(
-            &format!("bin/{applet}"),
-            tar::EntryType::Symlink,
-            0o777,
-            b"",
-            "busybox",
-        );
-    }
-    add(
-        "etc/passwd",
-        tar::EntryType::Regular,
-        0o644,
-        b"root:x:0:0:root:/root:/bin/sh\n",
-        "",
-    );
-    b.into_inner().unwrap()
-}
+use common::{busybox_rootfs, have_root};
 
 struct Lab {
     dir: PathBuf,
@@ -94,7 +35,11 @@ impl Lab {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("ctx")).unwrap();
         let tar = dir.join("rootfs.tar");
-        fs::write(&tar, busybox_rootfs()).unwrap();
+        fs::write(
+            &tar,
+            busybox_rootfs(&["sh", "cat", "sleep", "wget", "echo", "true"]),
+        )
+        .unwrap();
         let lab = Lab {
             mark: format!("msm-contain-{name}-{}", std::process::id()),
             dir,
@@ -303,7 +248,7 @@ fn contained_run(lab: &Lab, body: &str, env: &[(&str, &str)], interrupt: bool) -
 
 #[test]
 fn nothing_is_left_after_success_failure_timeout_or_sigint() {
-    if !have_root() {
+    if !have_root("sandbox containment tests") {
         return;
     }
     let lab = Lab::new("leftovers");
@@ -366,7 +311,7 @@ fn finish(lab: &Lab, body: &str, extra: &[&str]) {
 
 #[test]
 fn no_network_unless_asked() {
-    if !have_root() {
+    if !have_root("sandbox containment tests") {
         return;
     }
     let lab = Lab::new("network");
@@ -398,7 +343,7 @@ fn no_network_unless_asked() {
 
 #[test]
 fn run_sees_none_of_the_host_mounts() {
-    if !have_root() {
+    if !have_root("sandbox containment tests") {
         return;
     }
     let lab = Lab::new("mounts");
@@ -435,7 +380,7 @@ fn run_sees_none_of_the_host_mounts() {
 
 #[test]
 fn a_detached_container_in_verifys_docker_shim_cannot_hang_the_script() {
-    if !have_root() {
+    if !have_root("sandbox containment tests") {
         return;
     }
     let lab = Lab::new("detached");

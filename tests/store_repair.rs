@@ -13,17 +13,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn have_root() -> bool {
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    assert!(
-        std::env::var("MSMIGRATE_REQUIRE_ROOT").as_deref() != Ok("1"),
-        "these tests need root"
-    );
-    eprintln!("*** SKIPPED: store repair tests need root ***");
-    false
-}
+mod common;
+
+use common::{busybox_rootfs, have_root};
 
 struct Lab {
     dir: PathBuf,
@@ -126,29 +118,6 @@ impl Drop for Lab {
     }
 }
 
-fn busybox_rootfs() -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    let mut h = tar::Header::new_gnu();
-    h.set_entry_type(tar::EntryType::Directory);
-    h.set_mode(0o755);
-    h.set_size(0);
-    h.set_mtime(0);
-    b.append_data(&mut h, "bin", std::io::empty()).unwrap();
-    let busybox = fs::read("/bin/busybox").expect("busybox-static");
-    let mut h = tar::Header::new_gnu();
-    h.set_mode(0o755);
-    h.set_size(busybox.len() as u64);
-    h.set_mtime(0);
-    b.append_data(&mut h, "bin/busybox", &busybox[..]).unwrap();
-    let mut h = tar::Header::new_gnu();
-    h.set_entry_type(tar::EntryType::Symlink);
-    h.set_mode(0o777);
-    h.set_size(0);
-    h.set_mtime(0);
-    b.append_link(&mut h, "bin/sh", "busybox").unwrap();
-    b.into_inner().unwrap()
-}
-
 fn flip_a_byte(path: &Path) {
     let mut data = fs::read(path).unwrap();
     let at = data.len() / 2;
@@ -170,13 +139,13 @@ const DOCKERFILE: &str = "FROM base:latest\nRUN echo built > /made && echo more 
 
 #[test]
 fn damaged_layers_of_a_built_image_are_rebuilt() {
-    if !have_root() {
+    if !have_root("store repair tests") {
         return;
     }
     let lab = Lab::new("layers");
     let out = lab.msmigrate(
         &["image", "import", "-", "base:latest"],
-        Some(&busybox_rootfs()),
+        Some(&busybox_rootfs(&["sh"])),
         false,
     );
     assert!(
@@ -224,7 +193,7 @@ fn docker_has_busybox() -> bool {
 
 #[test]
 fn a_damaged_base_image_is_fetched_again() {
-    if !have_root() || !docker_has_busybox() {
+    if !have_root("store repair tests") || !docker_has_busybox() {
         return;
     }
     let lab = Lab::new("base");

@@ -136,3 +136,77 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// True as root; otherwise says loudly that `what` is skipped (or fails
+/// when MSMIGRATE_REQUIRE_ROOT=1, as in CI).
+pub fn have_root(what: &str) -> bool {
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    assert!(
+        std::env::var("MSMIGRATE_REQUIRE_ROOT").as_deref() != Ok("1"),
+        "{what} need root"
+    );
+    eprintln!("*** SKIPPED: {what} need root ***");
+    false
+}
+
+/// `/bin/busybox` (Debian's busybox-static, installed when missing).
+pub fn busybox() -> PathBuf {
+    let path = PathBuf::from("/bin/busybox");
+    if !path.exists() {
+        let ok = std::process::Command::new("apt-get")
+            .args(["install", "-y", "busybox-static"])
+            .status();
+        assert!(ok.is_ok_and(|s| s.success()), "busybox-static is missing");
+    }
+    path
+}
+
+/// A root filesystem tar: `/bin/busybox` with links for `applets`, `/tmp`,
+/// and `/etc/passwd` and `/etc/group` with root and `app` (1000).
+pub fn busybox_rootfs(applets: &[&str]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    let mut add = |path: &str, kind: tar::EntryType, mode: u32, data: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_mode(mode);
+        h.set_size(data.len() as u64);
+        h.set_mtime(0);
+        if kind == tar::EntryType::Symlink {
+            b.append_link(&mut h, path, "busybox").unwrap();
+        } else {
+            b.append_data(&mut h, path, data).unwrap();
+        }
+    };
+    add("bin", tar::EntryType::Directory, 0o755, b"");
+    add("etc", tar::EntryType::Directory, 0o755, b"");
+    add("tmp", tar::EntryType::Directory, 0o1777, b"");
+    add(
+        "bin/busybox",
+        tar::EntryType::Regular,
+        0o755,
+        &std::fs::read(busybox()).unwrap(),
+    );
+    for applet in applets {
+        add(
+            &format!("bin/{applet}"),
+            tar::EntryType::Symlink,
+            0o777,
+            b"",
+        );
+    }
+    add(
+        "etc/passwd",
+        tar::EntryType::Regular,
+        0o644,
+        b"root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
+    );
+    add(
+        "etc/group",
+        tar::EntryType::Regular,
+        0o644,
+        b"root:x:0:\napp:x:1000:\n",
+    );
+    b.into_inner().unwrap()
+}
