@@ -693,3 +693,22 @@ fn contexts_cannot_reach_outside() {
         .unwrap();
     assert!(!contains(&archive, SECRET.as_bytes()));
 }
+
+#[test]
+fn files_that_are_not_tars_are_named_as_such() {
+    let lab = Lab::new("nottar");
+    let path = lab.dir.join("passwd");
+    fs::write(&path, "root:x:0:0:root:/root:/bin/bash\n".repeat(40)).unwrap();
+    for args in [
+        vec!["image", "import", path.to_str().unwrap(), "x:1"],
+        vec!["image", "load", "-i", path.to_str().unwrap()],
+    ] {
+        let out = lab.msmigrate(&args);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(
+            text(&out).contains("is not a tar archive"),
+            "{}",
+            text(&out)
+        );
+    }
+}

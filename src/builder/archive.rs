@@ -453,6 +453,7 @@ impl Spool {
             files: HashMap::new(),
             links: HashMap::new(),
         };
+        let input = checked_tar(input, "the image archive")?;
         let mut archive = tar::Archive::new(input);
         let bad = |e: io::Error| annotate(e, "cannot read the image archive".to_string());
         for (n, entry) in archive.entries().map_err(bad)?.enumerate() {
@@ -789,7 +790,10 @@ pub fn import_rootfs(store: &Store, tar: impl Read, tag: Option<&str>) -> io::Re
         return Err(invalid("the root filesystem tar is empty"));
     }
     let (diff_id, _) = if head.starts_with(&[0x1f, 0x8b]) {
-        store.put_blob_from(&mut flate2::read::MultiGzDecoder::new(reader))?
+        store.put_blob_from(&mut checked_tar(
+            flate2::read::MultiGzDecoder::new(reader),
+            "the root filesystem",
+        )?)?
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
         || head.starts_with(b"BZh")
         || head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z'])
@@ -798,7 +802,7 @@ pub fn import_rootfs(store: &Store, tar: impl Read, tag: Option<&str>) -> io::Re
             "only plain and gzip-compressed tars can be imported",
         ));
     } else {
-        store.put_blob_from(&mut reader)?
+        store.put_blob_from(&mut checked_tar(reader, "the root filesystem")?)?
     };
     let layer = store.layer_record(&diff_id)?;
     let created = rfc3339(source_date_epoch().unwrap_or_else(now));
@@ -822,6 +826,47 @@ pub fn import_rootfs(store: &Store, tar: impl Read, tag: Option<&str>) -> io::Re
         store.tag(tag, &image)?;
     }
     Ok(image)
+}
+
+/// `reader` with its first tar block checked (its checksum, as tar
+/// readers check it), so that a file that is no tar gets a plain message
+/// rather than the tar reader's complaint about whatever the file holds.
+fn checked_tar<R: Read>(mut reader: R, what: &str) -> io::Result<impl Read> {
+    let mut head = Vec::with_capacity(512);
+    (&mut reader).take(512).read_to_end(&mut head)?;
+    if head.len() < 512 {
+        return Err(invalid(format!(
+            "{what} is not a tar archive ({} bytes, less than one tar header)",
+            head.len()
+        )));
+    }
+    if head.iter().any(|&b| b != 0) {
+        let field: String = head[148..156]
+            .iter()
+            .map(|&b| b as char)
+            .filter(|c| c.is_ascii_digit())
+            .collect();
+        let stored = i64::from_str_radix(&field, 8).ok();
+        let in_field = |i: usize| (148..156).contains(&i);
+        let unsigned: i64 = (0..512)
+            .map(|i| if in_field(i) { 32 } else { i64::from(head[i]) })
+            .sum();
+        let signed: i64 = (0..512)
+            .map(|i| {
+                if in_field(i) {
+                    32
+                } else {
+                    i64::from(head[i] as i8)
+                }
+            })
+            .sum();
+        if stored != Some(unsigned) && stored != Some(signed) {
+            return Err(invalid(format!(
+                "{what} is not a tar archive (its first block is not a tar header)"
+            )));
+        }
+    }
+    Ok(io::Cursor::new(head).chain(reader))
 }
 
 fn source_date_epoch() -> Option<i64> {
