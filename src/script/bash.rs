@@ -247,6 +247,14 @@ const MAX_PATTERN_SUBJECT: usize = 4096;
 const MAX_BRACE_WORDS: usize = 1024;
 /// Syntax-error notes per parsed text, so mutated input cannot flood notes.
 const MAX_SYNTAX_NOTES: usize = 8;
+/// Budget for parsing `eval` texts: the sum of their squared lengths.
+/// tree-sitter-bash's scanner rescans the rest of the line at every
+/// position of malformed text, so a parse can be quadratic (0.5 s for a
+/// 14 KB garbage line); a script that evals a growing variable and sources
+/// itself twice per level stayed within the step bound while its parses took
+/// 20 s (found by fuzzing: `testdata/fuzz/script_bash/`). 2^28 is one eval
+/// of 16 KiB, or ten thousand of 160 bytes.
+const MAX_EVAL_PARSE_COST: u64 = 1 << 28;
 
 // Reasons of unknowns that stand for inputs not given. A default
 // (`${X:-d}`) replaces them, unlike the output of a command.
@@ -2389,6 +2397,9 @@ struct Eval<'f> {
     halted: bool,
     depth: usize,
     source_depth: usize,
+    /// Parsing spent on `eval` texts (see [`MAX_EVAL_PARSE_COST`]).
+    eval_parse_cost: u64,
+    eval_limit_noted: bool,
     /// Statuses that `$?` stood for where it was expanded, so that
     /// `[ $? -ne 0 ]` (also via `rc=$?`) can be read as a failure check.
     status_marks: HashMap<(FileId, usize, usize), Status>,
@@ -2454,6 +2465,8 @@ impl<'f> Eval<'f> {
             halted: false,
             depth: 0,
             source_depth: 0,
+            eval_parse_cost: 0,
+            eval_limit_noted: false,
             status_marks: HashMap::new(),
             written: BTreeSet::new(),
             pure: HashMap::new(),
@@ -4109,6 +4122,15 @@ impl<'f> Eval<'f> {
             Some(b) if holes.is_empty() => (b, true),
             _ => (0, false),
         };
+        let len = text.len() as u64;
+        self.eval_parse_cost = self.eval_parse_cost.saturating_add(len.saturating_mul(len));
+        if self.eval_parse_cost > MAX_EVAL_PARSE_COST {
+            if !self.eval_limit_noted {
+                self.eval_limit_noted = true;
+                self.note("`eval` not followed: too much text evaluated", anchor);
+            }
+            return Flow::Next;
+        }
         let stmts = self.parse_source(&text, anchor.file, base, is_exact, anchor.span, &holes);
         self.source_depth += 1;
         let flow = self.run_body(&stmts);
