@@ -309,21 +309,36 @@ fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
+/// A scratch directory `name` with `dockerfile` in its context, a store
+/// with the base image, and the options to build it in this process (the
+/// RUN helper being the msmigrate binary).
+fn setup_in_process(name: &str, dockerfile: &str) -> (PathBuf, PathBuf, Store, BuildOptions) {
+    sandbox::set_helper_executable(env!("CARGO_BIN_EXE_msmigrate").into());
+    let dir = scratch(name);
+    let ctx = dir.join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(ctx.join("Dockerfile"), dockerfile).unwrap();
+    let store_dir = store_with_base(&dir);
+    let store = Store::open(&store_dir).unwrap();
+    let options = BuildOptions {
+        dockerfile: ctx.join("Dockerfile"),
+        context: ctx,
+        source_date_epoch: Some(0),
+        ..BuildOptions::default()
+    };
+    (dir, store_dir, store, options)
+}
+
 #[test]
 fn a_failing_stage_stops_the_build_and_leaves_nothing_behind() {
     if !common::have_root("the stage executor's tests") {
         return;
     }
-    // In this process, so that its mounts are ours to count.
-    sandbox::set_helper_executable(env!("CARGO_BIN_EXE_msmigrate").into());
-    let dir = scratch("fail");
-    let ctx = dir.join("ctx");
-    std::fs::create_dir_all(&ctx).unwrap();
-    // Stage `bad` fails at once while `slow` runs (printing for 5 s);
-    // `late` (after them in the order stages start) and the final stage
-    // must never start.
-    std::fs::write(
-        ctx.join("Dockerfile"),
+    // In this process, so that its mounts are ours to count. Stage `bad`
+    // fails at once while `slow` runs (printing for 5 s); `late` (after
+    // them in the order stages start) and the final stage must never start.
+    let (dir, _store_dir, store, options) = setup_in_process(
+        "fail",
         "FROM busybox:latest AS slow\n\
          RUN for i in $(seq 1 50); do echo tick $i; sleep 0.1; done && echo slow > /slow\n\
          FROM busybox:latest AS bad\n\
@@ -334,18 +349,9 @@ fn a_failing_stage_stops_the_build_and_leaves_nothing_behind() {
          COPY --from=slow /slow /\n\
          COPY --from=bad /bad /\n\
          COPY --from=late /late /\n",
-    )
-    .unwrap();
-    let store_dir = store_with_base(&dir);
-    let store = Store::open(&store_dir).unwrap();
+    );
     let temp_before = entries(&store.temp_dir());
     let mounts_before = mounts_under(&dir);
-    let options = BuildOptions {
-        dockerfile: ctx.join("Dockerfile"),
-        context: ctx.clone(),
-        source_date_epoch: Some(0),
-        ..BuildOptions::default()
-    };
     let mut record = Record::default();
     // Two stages at a time, whatever the machine.
     let result = with_jobs(2, || build::build(&store, &options, &mut record));
@@ -572,14 +578,10 @@ fn a_silent_run_is_killed_when_another_stage_fails() {
     if !common::have_root("the stage executor's tests") {
         return;
     }
-    sandbox::set_helper_executable(env!("CARGO_BIN_EXE_msmigrate").into());
-    let dir = scratch("silent");
-    let ctx = dir.join("ctx");
-    std::fs::create_dir_all(&ctx).unwrap();
     // `quiet` prints nothing: only the cancel handle can stop it. Had it
     // run to its end, it would leave `finished` in its cache mount.
-    std::fs::write(
-        ctx.join("Dockerfile"),
+    let (dir, store_dir, store, options) = setup_in_process(
+        "silent",
         "FROM busybox:latest AS quiet\n\
          RUN --mount=type=cache,target=/c,id=quiet sleep 5 && touch /c/finished\n\
          FROM busybox:latest AS bad\n\
@@ -587,16 +589,7 @@ fn a_silent_run_is_killed_when_another_stage_fails() {
          FROM busybox:latest\n\
          COPY --from=quiet /etc/passwd /a\n\
          COPY --from=bad /etc/passwd /b\n",
-    )
-    .unwrap();
-    let store_dir = store_with_base(&dir);
-    let store = Store::open(&store_dir).unwrap();
-    let options = BuildOptions {
-        dockerfile: ctx.join("Dockerfile"),
-        context: ctx.clone(),
-        source_date_epoch: Some(0),
-        ..BuildOptions::default()
-    };
+    );
     let mut record = Record::default();
     let result = with_jobs(2, || build::build(&store, &options, &mut record));
     let error = result.expect_err("the build fails");
