@@ -1,8 +1,9 @@
 //! Hostile images and build contexts (issue 7): layer tars with `../`
 //! names, absolute paths, symlinks pointing out of the root with entries
-//! written through them, hardlinks to host files, device nodes, FIFOs, huge
-//! and sparse sizes, decompression bombs; contexts with symlink loops and
-//! COPY sources that try to leave the context.
+//! written through them, hardlinks to host files, whiteouts of `.` and `..`,
+//! device nodes, FIFOs, huge and sparse sizes, decompression bombs;
+//! contexts with symlink loops and COPY sources that try to leave the
+//! context.
 //!
 //! Each case is imported into a fresh store with `msmigrate image import`
 //! and built on with `msmigrate build`. Nothing may be read or written
@@ -269,6 +270,15 @@ impl RawTar {
         h.set_cksum();
         self.b.append(&h, std::io::empty()).unwrap();
     }
+    /// A directory or file of any name length (GNU long-name headers).
+    fn long(&mut self, name: &str, data: Option<&[u8]>) {
+        let (kind, mode, bytes) = match data {
+            Some(d) => (tar::EntryType::Regular, 0o644, d),
+            None => (tar::EntryType::Directory, 0o755, &b""[..]),
+        };
+        let mut h = Self::header("placeholder", kind, mode, bytes.len() as u64);
+        self.b.append_data(&mut h, name, bytes).unwrap();
+    }
     /// A regular-file header that claims `size` bytes, followed by
     /// `data` only (a truncated or lying entry).
     fn lying_file(&mut self, name: &str, size: u64, data: &[u8]) {
@@ -534,6 +544,87 @@ fn layer_files(archive: &[u8]) -> Vec<(String, tar::EntryType, u64)> {
         }
     }
     out
+}
+
+/// Every path under `dir`, sorted.
+fn all_paths(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn whiteouts_of_no_name_delete_nothing() {
+    if !have_root("hostile-input tests") {
+        return;
+    }
+    let lab = Lab::new("whiteout");
+    // A good image built on first, so the store holds extracted layers
+    // beside the ones the hostile image will extract.
+    lab.import(&RawTar::with_busybox().finish(), "good:latest");
+    lab.build("FROM good:latest\nRUN echo ok > /ok\n").unwrap();
+    // `.wh...` at the root would delete the directory that holds the
+    // layer (with its neighbours); `.wh..` and `.wh.` the parent itself.
+    for name in [".wh...", ".wh..", ".wh.", "etc/.wh...", "etc/.wh.."] {
+        // (`Lab::build` replaces its output archive.)
+        let _ = fs::remove_file(lab.dir.join("out.tar"));
+        let before = all_paths(&lab.dir);
+        let mut t = RawTar::with_busybox();
+        t.file(name, b"", 0o600);
+        let err = build_on(&lab, t.finish(), "RUN true\n").unwrap_err();
+        let after = all_paths(&lab.dir);
+        let lost: Vec<_> = before.iter().filter(|p| !after.contains(p)).collect();
+        assert!(lost.is_empty(), "{name} deleted {lost:?}");
+        assert!(err.contains("whiteout of no name"), "{name}: {err}");
+        // The good image still builds from its cached layers.
+        lab.build("FROM good:latest\nRUN echo ok > /ok\n").unwrap();
+    }
+}
+
+#[test]
+fn deep_trees_extract_in_linear_time() {
+    if !have_root("hostile-input tests") {
+        return;
+    }
+    let lab = Lab::new("deep");
+    // Two chains 900 directories deep, their levels interleaved so that no
+    // entry's parent is the previous entry's, then a third 1,500 deep.
+    // Resolving each parent from the root made this cubic in the depth
+    // (the 1,500-deep chain alone took 100 s); each build below is given
+    // a minute, against a few seconds when linear.
+    const DEPTH: usize = 900;
+    let mut t = RawTar::with_busybox();
+    let (mut a, mut b) = (String::from("a"), String::from("b"));
+    for _ in 0..DEPTH {
+        t.long(&a, None);
+        t.long(&b, None);
+        a.push_str("/d");
+        b.push_str("/d");
+    }
+    t.long(&format!("{a}-leaf"), Some(b"leaf-a"));
+    let mut c = String::from("c");
+    for _ in 0..1500 {
+        t.long(&c, None);
+        c.push_str("/d");
+    }
+    t.long(&format!("{c}-leaf"), Some(b"leaf-c"));
+    let start = Instant::now();
+    let archive = build_on(
+        &lab,
+        t.finish(),
+        &format!("RUN cat /{a}-leaf /{c}-leaf > /both\n"),
+    )
+    .unwrap();
+    assert!(contains(&archive, b"leaf-aleaf-c"));
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]

@@ -283,7 +283,7 @@ fn runaway_replacements_are_stopped() {
     // Each level doubles: 2^60 bytes if nothing stopped it.
     let doubling = format!("{}x{}", "${a//x/".repeat(60), "}".repeat(60));
     let err = timed("doubling", || lexer.process_word(&doubling, &env)).unwrap_err();
-    assert_eq!(err.reason(), "expansion result exceeds 256 MiB");
+    assert_eq!(err.reason(), "expansion result exceeds 16 MiB");
 
     // A single replacement grows by one byte per level: kept linear.
     const DEPTH: usize = 100_000;

@@ -18,6 +18,7 @@ use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
 
+use super::dirtree::{DirTree, Resolved};
 use super::oci::Digest;
 use super::store::SizeLimit;
 
@@ -42,7 +43,7 @@ pub fn is_overlay_xattr(name: &[u8]) -> bool {
 /// The only xattr Docker's archiver carries into a layer.
 const CAPABILITY_XATTR: &str = "security.capability";
 /// Symlinks followed while resolving one path before giving up (Linux's limit).
-const MAX_SYMLINKS: usize = 40;
+pub(crate) const MAX_SYMLINKS: usize = 40;
 
 /// What a written layer tar is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,6 +219,9 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
     // claiming a petabyte (or a sparse file of one) fails at once.
     let limit = SizeLimit::for_dir(dest)?;
     let mut total: u64 = 0;
+    // The directories met so far: parents are found without walking the
+    // whole path again for every entry (quadratic or worse in the depth).
+    let mut tree = DirTree::new(dest);
     for entry in archive.entries()? {
         let mut entry = entry?;
         let name = entry.path_bytes().into_owned();
@@ -249,20 +253,37 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
             }
         }
         let parent_parts = &parts[..parts.len() - 1];
-        let parent = resolve_in_root(dest, parent_parts, true, Some(0o600))?;
-        if !parent.is_dir() {
-            return Err(invalid(format!(
+        let not_a_dir = || {
+            invalid(format!(
                 "parent of {} is not a directory",
                 String::from_utf8_lossy(&name)
-            )));
-        }
+            ))
+        };
+        let parent_dir = match tree.resolve(parent_parts, true, Some(0o600)) {
+            Ok(Resolved { dir, leaf: None }) => dir,
+            Ok(_) => return Err(not_a_dir()),
+            Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => return Err(not_a_dir()),
+            Err(e) => return Err(e),
+        };
+        let parent = tree.path(parent_dir);
         let base_bytes = base.as_bytes();
         if base_bytes == OPAQUE_MARKER.as_bytes() {
             xattr::set(&parent, opaque_xattr(), b"y")?;
             continue;
         }
         if let Some(hidden) = base_bytes.strip_prefix(WHITEOUT_PREFIX.as_bytes()) {
-            let path = parent.join(OsStr::from_bytes(hidden));
+            // `.wh.`, `.wh..` and `.wh...` name no entry: joined to the
+            // parent they would delete the parent itself or, at the
+            // root, the directory that holds the layer.
+            if matches!(hidden, b"" | b"." | b"..") {
+                return Err(invalid(format!(
+                    "layer entry {} is a whiteout of no name",
+                    String::from_utf8_lossy(&name)
+                )));
+            }
+            let hidden = OsStr::from_bytes(hidden);
+            let path = parent.join(hidden);
+            tree.forget(parent_dir, hidden);
             remove_existing(&path)?;
             let c = cstring(&path)?;
             check(unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, 0) })?;
@@ -290,7 +311,8 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
             )?;
         }
         let existing = fs::symlink_metadata(&path).ok();
-        if !(kind.is_dir() && existing.as_ref().is_some_and(|m| m.is_dir())) {
+        if existing.is_some() && !(kind.is_dir() && existing.as_ref().is_some_and(|m| m.is_dir())) {
+            tree.forget(parent_dir, &base);
             remove_existing(&path)?;
         }
         let c = cstring(&path)?;
@@ -315,7 +337,8 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
                     .link_name_bytes()
                     .ok_or_else(|| invalid("hardlink without target".into()))?;
                 let target_parts = clean_components(&target)?;
-                let source = resolve_in_root(dest, &target_parts, false, None)?;
+                let source = tree.resolve(&target_parts, false, None)?;
+                let source = tree.path_of(&source);
                 fs::hard_link(&source, &path)?;
             }
             tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {

@@ -13,6 +13,7 @@
 pub mod archive;
 pub mod build;
 pub mod copy;
+mod dirtree;
 pub mod layer;
 pub mod oci;
 pub mod registry;
