@@ -1,4 +1,5 @@
 //! RUN's sandbox, seen from the host (issue 7): no network unless asked,
+//! kernel interfaces hidden as Docker hides them (compared with the engine),
 //! no view of the host's mounts, and nothing left behind — no process, no
 //! mount, no work directory — after a RUN that succeeds, fails, times out,
 //! or is interrupted with SIGINT.
@@ -363,7 +364,9 @@ fn run_sees_none_of_the_host_mounts() {
         "/etc/hosts",
         "/etc/resolv.conf",
     ]
-    .into();
+    .into_iter()
+    .chain(KERNEL_MASKS.iter().copied())
+    .collect();
     assert!(
         points.is_subset(&allowed),
         "unexpected mounts inside RUN: {:?}\n{inside}",
@@ -402,4 +405,81 @@ fn a_detached_container_in_verifys_docker_shim_cannot_hang_the_script() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("longer than"), "{stderr}");
+}
+
+/// The mount points Docker puts over kernel interfaces (moby's masked and
+/// read-only paths); a kernel shows the ones it has.
+const KERNEL_MASKS: &[&str] = &[
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
+
+/// The mounts below /proc and /sys of a mountinfo, with `ro` or `rw`.
+fn kernel_mounts(mountinfo: &str) -> BTreeSet<(String, String)> {
+    mountinfo
+        .lines()
+        .filter_map(|l| {
+            let mut fields = l.split_whitespace().skip(4);
+            let point = fields.next()?;
+            let access = fields.next()?.split(',').next()?;
+            (point.starts_with("/proc/") || point == "/sys/firmware")
+                .then(|| (point.to_string(), access.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn kernel_interfaces_are_hidden_as_docker_hides_them() {
+    if !have_root("sandbox containment tests") {
+        return;
+    }
+    let lab = Lab::new("kernel");
+    // A harmless write (the UTS namespace's domain name) stands for the
+    // dangerous ones: kernel.core_pattern, /proc/sysrq-trigger.
+    finish(
+        &lab,
+        "RUN cat /proc/self/mountinfo > /mountinfo; \
+         (echo x > /proc/sys/kernel/domainname) 2> /write.err; true\n",
+        &[],
+    );
+    let inside = String::from_utf8(lab.image_file("mountinfo").unwrap()).unwrap();
+    let ours = kernel_mounts(&inside);
+    assert!(
+        ours.contains(&("/proc/sys".to_string(), "ro".to_string())),
+        "/proc/sys is writable in RUN:\n{inside}"
+    );
+    let err = String::from_utf8(lab.image_file("write.err").unwrap()).unwrap();
+    assert!(err.contains("Read-only file system"), "{err}");
+
+    // The real engine, on this kernel, hides exactly the same.
+    let docker = Command::new("/usr/bin/docker")
+        .args(["run", "--rm", "--network", "none", "busybox:latest"])
+        .args(["cat", "/proc/self/mountinfo"])
+        .output();
+    match docker {
+        Ok(out) if out.status.success() => {
+            let theirs = kernel_mounts(&String::from_utf8_lossy(&out.stdout));
+            assert_eq!(ours, theirs, "ours (left) and Docker's (right)");
+        }
+        other => {
+            let why = format!("docker run busybox:latest failed: {other:?}");
+            assert!(
+                std::env::var("MSMIGRATE_REQUIRE_DOCKER").as_deref() != Ok("1"),
+                "{why}"
+            );
+            eprintln!("*** SKIPPED the comparison with Docker: {why} ***");
+        }
+    }
 }

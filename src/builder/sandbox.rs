@@ -1297,7 +1297,74 @@ fn setup_root(spec: &HelperSpec) -> io::Result<()> {
             None,
         )?;
     }
+    hide_kernel_interfaces(spec)?;
     pivot(root)
+}
+
+/// Files of /proc hidden from RUN, as Docker does (moby's default OCI
+/// spec): an empty read-only tmpfs over a directory, /dev/null over a file.
+const MASKED_PROC: &[&str] = &[
+    "acpi",
+    "kcore",
+    "keys",
+    "latency_stats",
+    "timer_list",
+    "timer_stats",
+    "sched_debug",
+    "scsi",
+];
+
+/// Parts of /proc RUN may read but not write, as in Docker.
+const READONLY_PROC: &[&str] = &["bus", "fs", "irq", "sys", "sysrq-trigger"];
+
+/// RUN is root with Docker's capabilities, and /proc reaches the host
+/// kernel: writing /proc/sys/kernel/core_pattern makes the host run a
+/// program of the build's choosing, /proc/sysrq-trigger reboots it. Docker
+/// masks these; so does this, with the same lists. Paths this kernel does
+/// not have are skipped, as runc does.
+fn hide_kernel_interfaces(spec: &HelperSpec) -> io::Result<()> {
+    let ro = libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+    for name in READONLY_PROC {
+        let path = spec.proc.join(name);
+        if fs::symlink_metadata(&path).is_err() {
+            continue;
+        }
+        sys_mount(Some(&path), &path, None, libc::MS_BIND | libc::MS_REC, None)?;
+        sys_mount(
+            None,
+            &path,
+            None,
+            libc::MS_BIND | libc::MS_REMOUNT | ro,
+            None,
+        )?;
+    }
+    let masked = MASKED_PROC
+        .iter()
+        .map(|name| spec.proc.join(name))
+        .chain([spec.sys.join("firmware")]);
+    for path in masked {
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            sys_mount(
+                Some(Path::new("tmpfs")),
+                &path,
+                Some("tmpfs"),
+                libc::MS_RDONLY,
+                None,
+            )?;
+        } else {
+            sys_mount(
+                Some(&spec.dev.join("null")),
+                &path,
+                None,
+                libc::MS_BIND,
+                None,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn setup_dev(dev: &Path) -> io::Result<()> {
