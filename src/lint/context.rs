@@ -56,6 +56,8 @@ pub struct Ctx<'a> {
     roles: Vec<Role>,
     commands: Vec<OnceCell<Vec<Command>>>,
     ops: Vec<OnceCell<Vec<PackageOp>>>,
+    /// Per instruction, whether its SHELL is a POSIX one.
+    posix_shells: OnceCell<Vec<bool>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -86,6 +88,7 @@ impl<'a> Ctx<'a> {
             roles,
             commands: (0..n).map(|_| OnceCell::new()).collect(),
             ops: (0..n).map(|_| OnceCell::new()).collect(),
+            posix_shells: OnceCell::new(),
         }
     }
 
@@ -132,7 +135,15 @@ impl<'a> Ctx<'a> {
                 return Vec::new();
             }
             let vars = self.model.env_at(index);
-            shell::run_commands(self.df, instr, &|name| vars.value(name).map(str::to_string))
+            let posix = self
+                .posix_shells
+                .get_or_init(|| shell::posix_shells(self.df))
+                .get(index)
+                .copied()
+                .unwrap_or(true);
+            shell::commands_of(self.df, instr, posix, &|name| {
+                vars.value(name).map(str::to_string)
+            })
         })
     }
 

@@ -129,6 +129,36 @@ impl<'a> LineIndex<'a> {
         Position { line, column }
     }
 
+    /// The text of 1-based `line`, without its line break ("" past the
+    /// end).
+    pub fn line_text(&self, line: usize) -> &'a str {
+        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
+            return "";
+        };
+        let end = self
+            .starts
+            .get(line.max(1))
+            .map_or(self.source.len(), |&next| next - 1);
+        let text = &self.source[start..end];
+        text.strip_suffix('\r').unwrap_or(text)
+    }
+
+    /// The offset where 1-based `line` starts (`None` past the end).
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line.checked_sub(1)?).copied()
+    }
+
+    /// The 1-based line and 1-based UTF-8 byte column of byte `offset`
+    /// (clamped to the source and to a character boundary).
+    pub fn byte_position(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.source.len());
+        while !self.source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        (line, offset - self.starts[line - 1] + 1)
+    }
+
     /// Same as [`Range::locate`].
     pub fn range(&self, span: Span) -> Range {
         Range {
@@ -262,6 +292,41 @@ mod tests {
                 position_of(text, offset),
                 "offset {offset}"
             );
+        }
+    }
+
+    /// The reporters' line lookups, against the scans they replaced.
+    #[test]
+    fn line_lookups_agree_with_scans() {
+        for text in ["ab\r\néé x\n\nlast", "", "\n", "x\r\n", "one"] {
+            let index = LineIndex::new(text);
+            let lines: Vec<&str> = text.split('\n').collect();
+            for line in 0..lines.len() + 3 {
+                let scanned = lines.get(line.saturating_sub(1)).copied().unwrap_or("");
+                let scanned = scanned.strip_suffix('\r').unwrap_or(scanned);
+                assert_eq!(index.line_text(line), scanned, "{text:?} line {line}");
+                let start = std::iter::once(0)
+                    .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                    .nth(line.wrapping_sub(1));
+                assert_eq!(index.line_start(line), start, "{text:?} line {line}");
+            }
+            for offset in 0..=text.len() + 2 {
+                let mut at = offset.min(text.len());
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let before = &text.as_bytes()[..at];
+                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+                let start = before
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1);
+                assert_eq!(
+                    index.byte_position(offset),
+                    (line, at - start + 1),
+                    "{text:?} offset {offset}"
+                );
+            }
         }
     }
 }

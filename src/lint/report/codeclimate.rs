@@ -15,7 +15,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{end_on_last_line, fingerprint_keys, hash_hex};
-use crate::lint::finding::{Category, Report, Severity};
+use crate::lint::finding::{Category, LineIndex, Report, Severity};
 
 #[derive(Serialize)]
 struct Issue<'a> {
@@ -52,6 +52,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()
     let mut issues = Vec::new();
     for file in &report.files {
         let keys = fingerprint_keys(file);
+        let lines = LineIndex::new(&file.source);
         for (f, (text, occurrence)) in file.findings.iter().zip(keys) {
             issues.push(Issue {
                 kind: "issue",
@@ -68,7 +69,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()
                     path: &file.path,
                     lines: Lines {
                         begin: f.range.start.line,
-                        end: end_on_last_line(&file.source, &f.range).0,
+                        end: end_on_last_line(&lines, &f.range).0,
                     },
                 },
                 severity: match f.severity {

@@ -7,11 +7,11 @@
 
 use std::io::Write;
 
-use super::{end_on_last_line, findings};
+use super::{end_on_last_line, findings_with_lines};
 use crate::lint::finding::{Report, Severity};
 
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    for (file, f) in findings(report) {
+    for (file, lines, f) in findings_with_lines(report) {
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -22,7 +22,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()
             message.push_str("\n\nhelp: ");
             message.push_str(help);
         }
-        let end = end_on_last_line(&file.source, &f.range);
+        let end = end_on_last_line(&lines, &f.range);
         writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",

@@ -18,10 +18,11 @@ mod text;
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
 
-use super::finding::{Finding, LintedFile, Range, Report, Severity};
+use super::finding::{Finding, LineIndex, LintedFile, Range, Report, Severity};
 
 pub use json::to_value as json_value;
 
@@ -108,6 +109,19 @@ fn findings(report: &Report) -> impl Iterator<Item = (&LintedFile, &Finding)> {
         .flat_map(|file| file.findings.iter().map(move |f| (file, f)))
 }
 
+/// [`findings`] with each file's line index, built once per file: finding
+/// a line by scanning the text for every finding is quadratic.
+fn findings_with_lines(
+    report: &Report,
+) -> impl Iterator<Item = (&LintedFile, Rc<LineIndex<'_>>, &Finding)> {
+    report.files.iter().flat_map(|file| {
+        let lines = Rc::new(LineIndex::new(&file.source));
+        file.findings
+            .iter()
+            .map(move |f| (file, Rc::clone(&lines), f))
+    })
+}
+
 /// "3 findings (1 warning, 2 info) in 2 files", or "no findings in 2
 /// files".
 fn summary(report: &Report) -> String {
@@ -160,12 +174,6 @@ fn fixable(report: &Report) -> usize {
     findings(report).filter(|(_, f)| f.fix.is_some()).count()
 }
 
-/// The text of 1-based `line`, without its line break.
-fn line_text(source: &str, line: usize) -> &str {
-    let text = source.split('\n').nth(line.saturating_sub(1)).unwrap_or("");
-    text.strip_suffix('\r').unwrap_or(text)
-}
-
 /// The last line a range touches: a range that ends at column 1 of a later
 /// line (a whole line with its line break) does not touch that line.
 fn last_line(range: &Range) -> usize {
@@ -179,28 +187,13 @@ fn last_line(range: &Range) -> usize {
 /// The last line a range touches and the (exclusive) column where the
 /// range ends on it: a range ending with a line break ends just past the
 /// last character of the line before.
-fn end_on_last_line(source: &str, range: &Range) -> (usize, usize) {
+fn end_on_last_line(lines: &LineIndex, range: &Range) -> (usize, usize) {
     let line = last_line(range);
     if line == range.end.line {
         (line, range.end.column)
     } else {
-        (line, line_text(source, line).chars().count() + 1)
+        (line, lines.line_text(line).chars().count() + 1)
     }
-}
-
-/// The 1-based line and 1-based UTF-8 byte column of byte `offset`.
-fn byte_position(source: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(source.len());
-    while !source.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &source.as_bytes()[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    (line, offset - line_start + 1)
 }
 
 /// The source text a range covers.
@@ -214,11 +207,13 @@ fn snippet<'a>(source: &'a str, range: &Range) -> Option<&'a str> {
 /// depends on line numbers, so a finding keeps its fingerprint when lines
 /// are added above it.
 fn fingerprint_keys(file: &LintedFile) -> Vec<(String, usize)> {
+    let lines = LineIndex::new(&file.source);
     let mut seen: HashMap<(&str, String), usize> = HashMap::new();
     file.findings
         .iter()
         .map(|f| {
-            let text = line_text(&file.source, f.range.start.line)
+            let text = lines
+                .line_text(f.range.start.line)
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");

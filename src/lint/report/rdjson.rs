@@ -11,8 +11,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{TOOL_URI, byte_position, findings, rule_meta};
-use crate::lint::finding::{Finding, LintedFile, Report, Severity};
+use super::{TOOL_URI, findings_with_lines, rule_meta};
+use crate::lint::finding::{Finding, LineIndex, LintedFile, Report, Severity};
 
 #[derive(Serialize)]
 struct DiagnosticResult<'a> {
@@ -85,16 +85,16 @@ struct RelatedLocation<'a> {
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let result = DiagnosticResult {
         source: SOURCE,
-        diagnostics: findings(report)
-            .map(|(file, f)| diagnostic(report, file, f, false))
+        diagnostics: findings_with_lines(report)
+            .map(|(file, lines, f)| diagnostic(report, file, &lines, f, false))
             .collect(),
     };
     super::write_json(out, &result)
 }
 
 pub(super) fn render_lines(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    for (file, f) in findings(report) {
-        serde_json::to_writer(&mut *out, &diagnostic(report, file, f, true))?;
+    for (file, lines, f) in findings_with_lines(report) {
+        serde_json::to_writer(&mut *out, &diagnostic(report, file, &lines, f, true))?;
         out.write_all(b"\n")?;
     }
     Ok(())
@@ -103,12 +103,13 @@ pub(super) fn render_lines(report: &Report, out: &mut dyn Write) -> std::io::Res
 fn diagnostic<'a>(
     report: &'a Report,
     file: &'a LintedFile,
+    lines: &LineIndex,
     f: &'a Finding,
     with_source: bool,
 ) -> Diagnostic<'a> {
     let range = |r: &crate::lint::finding::Range| {
-        let (line, column) = byte_position(&file.source, r.span.start);
-        let (end_line, end_column) = byte_position(&file.source, r.span.end);
+        let (line, column) = lines.byte_position(r.span.start);
+        let (end_line, end_column) = lines.byte_position(r.span.end);
         Range {
             start: Position { line, column },
             end: Position {

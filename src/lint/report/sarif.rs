@@ -18,7 +18,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{RenderOptions, TOOL_URI, fingerprint_keys, hash_hex, snippet};
-use crate::lint::finding::{Report, RuleMeta, Severity};
+use crate::lint::finding::{LineIndex, Report, RuleMeta, Severity};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -244,12 +244,13 @@ pub(super) fn render(
                 .map(|text| Snippet { text }),
         };
         let keys = fingerprint_keys(file);
+        let lines = LineIndex::new(&file.source);
         for (f, (text, occurrence)) in file.findings.iter().zip(keys) {
             let physical = |range, primary: bool| PhysicalLocation {
                 artifact_location: location.clone(),
                 region: region(range, true),
                 context_region: primary
-                    .then(|| context_region(&file.source, range))
+                    .then(|| context_region(&file.source, &lines, range))
                     .flatten(),
             };
             results.push(SarifResult {
@@ -343,14 +344,12 @@ pub(super) fn render(
 /// (SARIF wants a proper superset, or nothing).
 fn context_region<'a>(
     source: &'a str,
+    lines: &LineIndex,
     range: &crate::lint::finding::Range,
 ) -> Option<ContextRegion<'a>> {
     let (start_line, end_line) = (range.start.line, range.end.line.max(range.start.line));
-    let mut line_starts = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1));
-    let start = line_starts.nth(start_line - 1)?;
-    let end = line_starts
-        .nth(end_line - start_line)
-        .unwrap_or(source.len());
+    let start = lines.line_start(start_line)?;
+    let end = lines.line_start(end_line + 1).unwrap_or(source.len());
     if start > range.span.start || end < range.span.end || end - start <= range.span.len() {
         return None;
     }

@@ -123,6 +123,21 @@ pub fn run_commands(
     run: &Instruction,
     vars: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<Command> {
+    let index = df
+        .instructions
+        .partition_point(|i| i.span.start < run.span.start);
+    let posix = posix_shells(df).get(index).copied().unwrap_or(true);
+    commands_of(df, run, posix, vars)
+}
+
+/// [`run_commands`] when the caller knows whether the instruction's shell
+/// is a POSIX one ([`posix_shells`]).
+pub(crate) fn commands_of(
+    df: &Dockerfile,
+    run: &Instruction,
+    posix: bool,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Command> {
     let run = match (run.keyword, run.onbuild.as_deref()) {
         (Keyword::Run, _) => run,
         (Keyword::Onbuild, Some(sub)) if sub.keyword == Keyword::Run => sub,
@@ -152,7 +167,7 @@ pub fn run_commands(
         }
         return walker.out;
     }
-    if !posix_shell(df, run) {
+    if !posix {
         return Vec::new();
     }
     let Some(word) = run.args.first() else {
@@ -189,24 +204,29 @@ pub fn run_commands(
 
 /// True when the SHELL in effect for `run` (the last one in its stage) is a
 /// POSIX shell; PowerShell and cmd scripts are not shell.
-fn posix_shell(df: &Dockerfile, run: &Instruction) -> bool {
-    let mut shell = None;
-    for ins in &df.instructions {
-        if ins.span.start >= run.span.start {
-            break;
-        }
-        match ins.keyword {
-            Keyword::From => shell = None,
-            Keyword::Shell => shell = ins.args.first().map(|w| w.text.to_ascii_lowercase()),
-            _ => {}
-        }
-    }
-    shell.is_none_or(|s| {
-        let b = basename(&s.replace('\\', "/"))
-            .trim_end_matches(".exe")
-            .to_string();
-        !matches!(b.as_str(), "cmd" | "powershell" | "pwsh")
-    })
+/// For every instruction, whether the SHELL in force there (the stage's
+/// last one before it, or the default) is a POSIX shell rather than
+/// `cmd` or PowerShell. One pass: asking per RUN was quadratic.
+pub(crate) fn posix_shells(df: &Dockerfile) -> Vec<bool> {
+    let mut posix = true;
+    df.instructions
+        .iter()
+        .map(|ins| {
+            let here = posix;
+            match ins.keyword {
+                Keyword::From => posix = true,
+                Keyword::Shell => {
+                    posix = ins.args.first().is_none_or(|w| {
+                        let s = w.text.to_ascii_lowercase().replace('\\', "/");
+                        let b = basename(&s).trim_end_matches(".exe").to_string();
+                        !matches!(b.as_str(), "cmd" | "powershell" | "pwsh")
+                    })
+                }
+                _ => {}
+            }
+            here
+        })
+        .collect()
 }
 
 /// BuildKit's `MustParseHeredoc` on the whole command: the RUN line is just
