@@ -202,11 +202,10 @@ pub(crate) fn commands_of(
     walker.out
 }
 
-/// True when the SHELL in effect for `run` (the last one in its stage) is a
-/// POSIX shell; PowerShell and cmd scripts are not shell.
 /// For every instruction, whether the SHELL in force there (the stage's
 /// last one before it, or the default) is a POSIX shell rather than
-/// `cmd` or PowerShell. One pass: asking per RUN was quadratic.
+/// `cmd` or PowerShell (whose scripts are not shell). One pass: asking
+/// per RUN was quadratic.
 pub(crate) fn posix_shells(df: &Dockerfile) -> Vec<bool> {
     let mut posix = true;
     df.instructions
