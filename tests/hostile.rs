@@ -415,6 +415,10 @@ fn hardlinks_to_host_files_are_refused() {
             err.contains("escapes the root") || err.contains("No such file"),
             "{target}: {err}"
         );
+        assert!(
+            err.contains("layer entry stolen:"),
+            "the entry is named: {err}"
+        );
     }
     assert_eq!(fs::metadata(&secret).unwrap().nlink(), 1);
 }

@@ -129,7 +129,7 @@ fn clean_components(name: &[u8]) -> io::Result<Vec<OsString>> {
             b".." => {
                 if parts.pop().is_none() {
                     return Err(invalid(format!(
-                        "layer entry escapes the root: {}",
+                        "{} escapes the root",
                         String::from_utf8_lossy(name)
                     )));
                 }
@@ -225,164 +225,173 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
     for entry in archive.entries()? {
         let mut entry = entry?;
         let name = entry.path_bytes().into_owned();
-        let parts = clean_components(&name)?;
-        let Some(base) = parts.last().cloned() else {
-            continue; // the root itself: the layer directory keeps its own metadata
-        };
-        let mut meta = EntryMeta::from_header(entry.header())?;
-        if let Some(pax) = entry.pax_extensions()? {
-            for ext in pax {
-                let ext = ext?;
-                let key = ext.key().map_err(|e| invalid(e.to_string()))?;
-                let value = ext.value_bytes();
-                let number = || {
-                    std::str::from_utf8(value)
-                        .ok()
-                        .and_then(|v| v.split('.').next()?.parse::<i64>().ok())
-                };
-                match key {
-                    "uid" => meta.uid = number().unwrap_or(meta.uid as i64) as u32,
-                    "gid" => meta.gid = number().unwrap_or(meta.gid as i64) as u32,
-                    "mtime" => meta.mtime = number().unwrap_or(meta.mtime),
-                    _ => {
-                        if let Some(attr) = key.strip_prefix("SCHILY.xattr.") {
-                            meta.xattrs.push((attr.to_string(), value.to_vec()));
+        // Every error names its entry.
+        let result = (|| -> io::Result<()> {
+            let parts = clean_components(&name)?;
+            let Some(base) = parts.last().cloned() else {
+                return Ok(()); // the root itself: the layer directory keeps its own metadata
+            };
+            let mut meta = EntryMeta::from_header(entry.header())?;
+            if let Some(pax) = entry.pax_extensions()? {
+                for ext in pax {
+                    let ext = ext?;
+                    let key = ext.key().map_err(|e| invalid(e.to_string()))?;
+                    let value = ext.value_bytes();
+                    let number = || {
+                        std::str::from_utf8(value)
+                            .ok()
+                            .and_then(|v| v.split('.').next()?.parse::<i64>().ok())
+                    };
+                    match key {
+                        "uid" => meta.uid = number().unwrap_or(meta.uid as i64) as u32,
+                        "gid" => meta.gid = number().unwrap_or(meta.gid as i64) as u32,
+                        "mtime" => meta.mtime = number().unwrap_or(meta.mtime),
+                        _ => {
+                            if let Some(attr) = key.strip_prefix("SCHILY.xattr.") {
+                                meta.xattrs.push((attr.to_string(), value.to_vec()));
+                            }
                         }
                     }
                 }
             }
-        }
-        let parent_parts = &parts[..parts.len() - 1];
-        let not_a_dir = || {
-            invalid(format!(
-                "parent of {} is not a directory",
-                String::from_utf8_lossy(&name)
-            ))
-        };
-        let parent_dir = match tree.resolve(parent_parts, true, Some(0o600)) {
-            Ok(Resolved { dir, leaf: None }) => dir,
-            Ok(_) => return Err(not_a_dir()),
-            Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => return Err(not_a_dir()),
-            Err(e) => return Err(e),
-        };
-        let parent = tree.path(parent_dir);
-        let base_bytes = base.as_bytes();
-        if base_bytes == OPAQUE_MARKER.as_bytes() {
-            xattr::set(&parent, opaque_xattr(), b"y")?;
-            continue;
-        }
-        if let Some(hidden) = base_bytes.strip_prefix(WHITEOUT_PREFIX.as_bytes()) {
-            // `.wh.`, `.wh..` and `.wh...` name no entry: joined to the
-            // parent they would delete the parent itself or, at the
-            // root, the directory that holds the layer.
-            if matches!(hidden, b"" | b"." | b"..") {
-                return Err(invalid(format!(
-                    "layer entry {} is a whiteout of no name",
+            let parent_parts = &parts[..parts.len() - 1];
+            let not_a_dir = || {
+                invalid(format!(
+                    "parent of {} is not a directory",
                     String::from_utf8_lossy(&name)
-                )));
-            }
-            let hidden = OsStr::from_bytes(hidden);
-            let path = parent.join(hidden);
-            tree.forget(parent_dir, hidden);
-            remove_existing(&path)?;
-            let c = cstring(&path)?;
-            check(unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, 0) })?;
-            chown(&c, &name, meta.uid, meta.gid)?;
-            continue;
-        }
-        let path = parent.join(&base);
-        let kind = entry.header().entry_type();
-        if matches!(
-            kind,
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse
-        ) {
-            let header = entry.header();
-            let declared = match (kind, header.as_gnu()) {
-                (tar::EntryType::GNUSparse, Some(gnu)) => gnu.real_size()?,
-                _ => header.entry_size()?,
+                ))
             };
-            total = total.saturating_add(declared);
-            limit.check(
-                total,
-                &format!(
-                    "the layer's content (at {})",
-                    String::from_utf8_lossy(&name)
-                ),
-            )?;
-        }
-        let existing = fs::symlink_metadata(&path).ok();
-        if existing.is_some() && !(kind.is_dir() && existing.as_ref().is_some_and(|m| m.is_dir())) {
-            tree.forget(parent_dir, &base);
-            remove_existing(&path)?;
-        }
-        let c = cstring(&path)?;
-        match kind {
-            tar::EntryType::Directory => {
-                if existing.as_ref().is_none_or(|m| !m.is_dir()) {
-                    fs::create_dir(&path)?;
+            let parent_dir = match tree.resolve(parent_parts, true, Some(0o600)) {
+                Ok(Resolved { dir, leaf: None }) => dir,
+                Ok(_) => return Err(not_a_dir()),
+                Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => return Err(not_a_dir()),
+                Err(e) => return Err(e),
+            };
+            let parent = tree.path(parent_dir);
+            let base_bytes = base.as_bytes();
+            if base_bytes == OPAQUE_MARKER.as_bytes() {
+                xattr::set(&parent, opaque_xattr(), b"y")?;
+                return Ok(());
+            }
+            if let Some(hidden) = base_bytes.strip_prefix(WHITEOUT_PREFIX.as_bytes()) {
+                // `.wh.`, `.wh..` and `.wh...` name no entry: joined to the
+                // parent they would delete the parent itself or, at the
+                // root, the directory that holds the layer.
+                if matches!(hidden, b"" | b"." | b"..") {
+                    return Err(invalid(format!(
+                        "layer entry {} is a whiteout of no name",
+                        String::from_utf8_lossy(&name)
+                    )));
                 }
+                let hidden = OsStr::from_bytes(hidden);
+                let path = parent.join(hidden);
+                tree.forget(parent_dir, hidden);
+                remove_existing(&path)?;
+                let c = cstring(&path)?;
+                check(unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, 0) })?;
+                chown(&c, &name, meta.uid, meta.gid)?;
+                return Ok(());
             }
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
-                let mut file = fs::File::create(&path)?;
-                io::copy(&mut entry, &mut file)?;
-            }
-            tar::EntryType::Symlink => {
-                let target = entry
-                    .link_name_bytes()
-                    .ok_or_else(|| invalid("symlink without target".into()))?;
-                std::os::unix::fs::symlink(OsStr::from_bytes(&target), &path)?;
-            }
-            tar::EntryType::Link => {
-                let target = entry
-                    .link_name_bytes()
-                    .ok_or_else(|| invalid("hardlink without target".into()))?;
-                let target_parts = clean_components(&target)?;
-                let source = tree.resolve(&target_parts, false, None)?;
-                let source = tree.path_of(&source);
-                fs::hard_link(&source, &path)?;
-            }
-            tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
+            let path = parent.join(&base);
+            let kind = entry.header().entry_type();
+            if matches!(
+                kind,
+                tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse
+            ) {
                 let header = entry.header();
-                let (typ, dev) = match kind {
-                    tar::EntryType::Char => (libc::S_IFCHR, device(header)?),
-                    tar::EntryType::Block => (libc::S_IFBLK, device(header)?),
-                    _ => (libc::S_IFIFO, 0),
+                let declared = match (kind, header.as_gnu()) {
+                    (tar::EntryType::GNUSparse, Some(gnu)) => gnu.real_size()?,
+                    _ => header.entry_size()?,
                 };
-                let made =
-                    check(unsafe { libc::mknod(c.as_ptr(), typ | (meta.mode & 0o7777), dev) });
-                if let Err(e) = made {
-                    // As moby in a user namespace: devices cannot be made
-                    // there, and are left out.
-                    if super::sandbox::rootless() && e.raw_os_error() == Some(libc::EPERM) {
-                        continue;
+                total = total.saturating_add(declared);
+                limit.check(
+                    total,
+                    &format!(
+                        "the layer's content (at {})",
+                        String::from_utf8_lossy(&name)
+                    ),
+                )?;
+            }
+            let existing = fs::symlink_metadata(&path).ok();
+            if existing.is_some()
+                && !(kind.is_dir() && existing.as_ref().is_some_and(|m| m.is_dir()))
+            {
+                tree.forget(parent_dir, &base);
+                remove_existing(&path)?;
+            }
+            let c = cstring(&path)?;
+            match kind {
+                tar::EntryType::Directory => {
+                    if existing.as_ref().is_none_or(|m| !m.is_dir()) {
+                        fs::create_dir(&path)?;
                     }
-                    return Err(e);
+                }
+                tar::EntryType::Regular
+                | tar::EntryType::Continuous
+                | tar::EntryType::GNUSparse => {
+                    let mut file = fs::File::create(&path)?;
+                    io::copy(&mut entry, &mut file)?;
+                }
+                tar::EntryType::Symlink => {
+                    let target = entry
+                        .link_name_bytes()
+                        .ok_or_else(|| invalid("symlink without target".into()))?;
+                    std::os::unix::fs::symlink(OsStr::from_bytes(&target), &path)?;
+                }
+                tar::EntryType::Link => {
+                    let target = entry
+                        .link_name_bytes()
+                        .ok_or_else(|| invalid("hardlink without target".into()))?;
+                    let target_parts = clean_components(&target)?;
+                    let source = tree.resolve(&target_parts, false, None)?;
+                    let source = tree.path_of(&source);
+                    fs::hard_link(&source, &path)?;
+                }
+                tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
+                    let header = entry.header();
+                    let (typ, dev) = match kind {
+                        tar::EntryType::Char => (libc::S_IFCHR, device(header)?),
+                        tar::EntryType::Block => (libc::S_IFBLK, device(header)?),
+                        _ => (libc::S_IFIFO, 0),
+                    };
+                    let made =
+                        check(unsafe { libc::mknod(c.as_ptr(), typ | (meta.mode & 0o7777), dev) });
+                    if let Err(e) = made {
+                        // As moby in a user namespace: devices cannot be made
+                        // there, and are left out.
+                        if super::sandbox::rootless() && e.raw_os_error() == Some(libc::EPERM) {
+                            return Ok(());
+                        }
+                        return Err(e);
+                    }
+                }
+                tar::EntryType::XGlobalHeader => return Ok(()),
+                other => return Err(invalid(format!("unsupported tar entry type {other:?}"))),
+            }
+            let is_symlink = kind == tar::EntryType::Symlink;
+            // Owner first: chown clears setuid bits and file capabilities.
+            chown(&c, &name, meta.uid, meta.gid)?;
+            if !is_symlink {
+                check(unsafe { libc::chmod(c.as_ptr(), meta.mode & 0o7777) })?;
+                for (attr, value) in &meta.xattrs {
+                    if is_overlay_xattr(attr.as_bytes()) {
+                        continue; // a layer must never steer the overlay
+                    }
+                    if let Err(e) = xattr::set(&path, attr, value)
+                        && e.raw_os_error() != Some(libc::ENOTSUP)
+                    {
+                        return Err(e);
+                    }
                 }
             }
-            tar::EntryType::XGlobalHeader => continue,
-            other => return Err(invalid(format!("unsupported tar entry type {other:?}"))),
-        }
-        let is_symlink = kind == tar::EntryType::Symlink;
-        // Owner first: chown clears setuid bits and file capabilities.
-        chown(&c, &name, meta.uid, meta.gid)?;
-        if !is_symlink {
-            check(unsafe { libc::chmod(c.as_ptr(), meta.mode & 0o7777) })?;
-            for (attr, value) in &meta.xattrs {
-                if is_overlay_xattr(attr.as_bytes()) {
-                    continue; // a layer must never steer the overlay
-                }
-                if let Err(e) = xattr::set(&path, attr, value)
-                    && e.raw_os_error() != Some(libc::ENOTSUP)
-                {
-                    return Err(e);
-                }
+            if kind.is_dir() {
+                dir_times.push((path, meta.mtime));
+            } else {
+                set_mtime(&c, meta.mtime)?;
             }
-        }
-        if kind.is_dir() {
-            dir_times.push((path, meta.mtime));
-        } else {
-            set_mtime(&c, meta.mtime)?;
-        }
+            Ok(())
+        })();
+        result.map_err(|e| with_entry(e, &name))?;
     }
     for (path, mtime) in dir_times.iter().rev() {
         set_mtime(&cstring(path)?, *mtime)?;
@@ -390,6 +399,23 @@ pub fn extract(tar: &mut dyn Read, dest: &Path) -> io::Result<()> {
     // Read to the end, so a reader that verifies a digest at EOF sees it all.
     io::copy(&mut archive.into_inner(), &mut io::sink())?;
     Ok(())
+}
+
+/// `e`, prefixed with the tar entry it happened at unless it already names
+/// it (as a word of its own: an entry `s` is not named by "os error").
+fn with_entry(e: io::Error, name: &[u8]) -> io::Error {
+    let name = String::from_utf8_lossy(name);
+    let message = e.to_string();
+    let edge = |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || "()`'\":,".contains(c));
+    let named = !name.is_empty()
+        && message.match_indices(name.as_ref()).any(|(at, _)| {
+            edge(message[..at].chars().next_back())
+                && edge(message[at + name.len()..].chars().next())
+        });
+    if named {
+        return e;
+    }
+    io::Error::new(e.kind(), format!("layer entry {name}: {message}"))
 }
 
 /// lchown, with the reason spelled out when a rootless user namespace has
