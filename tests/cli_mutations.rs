@@ -9,14 +9,13 @@
 //! must exit 0, 1 or 2 (never a panic's 101 or a signal), finish within its
 //! time limit, and print well-formed JSON whenever it was asked for JSON.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 mod common;
 
-use common::Rng;
+use common::{Rng, run_with_deadline};
 
 /// Generous, because CI machines are loaded: the inputs are a few KB and
 /// take milliseconds; only a hang comes near this.
@@ -112,45 +111,20 @@ fn mutate(input: &[u8], rng: &mut Rng) -> Vec<u8> {
 /// Runs `msmigrate args`, killing it at [`LIMIT`]; panics (failing the
 /// test with `what`) on a hang, a signal, a panic or an unexpected code.
 fn run(args: &[&str], what: &str) -> (i32, String) {
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_msmigrate"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read both pipes on threads: a large diagnostic must not block the
-    // child while this thread waits for it.
-    let mut out_pipe = child.stdout.take().unwrap();
-    let mut err_pipe = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out_pipe.read_to_end(&mut s);
-        s
+    let out = run_with_deadline(
+        Command::new(env!("CARGO_BIN_EXE_msmigrate"))
+            .args(args)
+            .env("NO_COLOR", "1"),
+        LIMIT,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code().unwrap_or_else(|| {
+        panic!(
+            "{what}: msmigrate {args:?} killed by {:?}\n{stderr}",
+            out.status
+        )
     });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err_pipe.read_to_end(&mut s);
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: msmigrate {args:?} still running after {LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    let stdout = String::from_utf8_lossy(&out_reader.join().unwrap()).into_owned();
-    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
-    let code = status
-        .code()
-        .unwrap_or_else(|| panic!("{what}: msmigrate {args:?} killed by {status:?}\n{stderr}"));
     assert!(
         matches!(code, 0..=2) && !stderr.contains("panicked"),
         "{what}: msmigrate {args:?} exited {code}\n{stderr}"

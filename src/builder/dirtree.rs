@@ -18,9 +18,9 @@ use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-use super::layer::MAX_SYMLINKS;
+use super::layer::{MAX_SYMLINKS, queue_link_target};
 
 /// A directory, by index into [`DirTree::nodes`]; 0 is the root.
 pub(crate) type DirId = usize;
@@ -115,13 +115,7 @@ impl DirTree {
                     if target.is_absolute() {
                         dir = 0;
                     }
-                    for comp in target.components().rev() {
-                        match comp {
-                            Component::Normal(c) => todo.push(c.to_os_string()),
-                            Component::ParentDir => todo.push("..".into()),
-                            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-                        }
-                    }
+                    queue_link_target(&mut todo, &target);
                 }
                 Ok(meta) if meta.is_dir() => dir = self.add(dir, part),
                 Ok(_) if is_last => {

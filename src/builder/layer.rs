@@ -140,6 +140,19 @@ fn clean_components(name: &[u8]) -> io::Result<Vec<OsString>> {
     Ok(parts)
 }
 
+/// Queues the components of a symlink's `target` on `todo` (a stack,
+/// popped in path order) in place of the link; the caller restarts at the
+/// root first when the target is absolute.
+pub(crate) fn queue_link_target(todo: &mut Vec<OsString>, target: &Path) {
+    for comp in target.components().rev() {
+        match comp {
+            Component::Normal(c) => todo.push(c.to_os_string()),
+            Component::ParentDir => todo.push("..".into()),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+}
+
 /// Resolves `parts` below `root` as if `root` were `/`: symlinks met on the
 /// way are followed but can never leave `root`. The last component is
 /// followed only when `follow_last`. Missing components are created as
@@ -176,13 +189,7 @@ pub(crate) fn resolve_in_root(
                 if target.is_absolute() {
                     done.clear();
                 }
-                for comp in target.components().rev() {
-                    match comp {
-                        Component::Normal(c) => todo.push(c.to_os_string()),
-                        Component::ParentDir => todo.push("..".into()),
-                        Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-                    }
-                }
+                queue_link_target(&mut todo, &target);
             }
             Ok(_) => done.push(part),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
