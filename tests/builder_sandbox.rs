@@ -74,10 +74,10 @@ fn base_layer(scratch: &Scratch) -> PathBuf {
         fs::create_dir_all(src.join(d)).unwrap();
     }
     fs::copy(busybox(), src.join("bin/busybox")).unwrap();
-    let list = Command::new(src.join("bin/busybox"))
-        .arg("--list")
-        .output()
-        .unwrap();
+    // The host's copy lists the applets: executing the fresh copy races
+    // with other tests' forks, which can inherit its write descriptor
+    // ("Text file busy").
+    let list = Command::new(busybox()).arg("--list").output().unwrap();
     for applet in String::from_utf8(list.stdout).unwrap().lines() {
         let _ = std::os::unix::fs::symlink("busybox", src.join("bin").join(applet));
     }

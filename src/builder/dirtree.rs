@@ -20,7 +20,7 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::layer::{MAX_SYMLINKS, queue_link_target};
+use super::layer::follow_link;
 
 /// A directory, by index into [`DirTree::nodes`]; 0 is the root.
 pub(crate) type DirId = usize;
@@ -107,15 +107,9 @@ impl DirTree {
             let here = self.path(dir).join(&part);
             match fs::symlink_metadata(&here) {
                 Ok(meta) if meta.file_type().is_symlink() && (!is_last || follow_last) => {
-                    links += 1;
-                    if links > MAX_SYMLINKS {
-                        return Err(io::Error::from_raw_os_error(libc::ELOOP));
-                    }
-                    let target = fs::read_link(&here)?;
-                    if target.is_absolute() {
+                    if follow_link(&here, &mut todo, &mut links)? {
                         dir = 0;
                     }
-                    queue_link_target(&mut todo, &target);
                 }
                 Ok(meta) if meta.is_dir() => dir = self.add(dir, part),
                 Ok(_) if is_last => {

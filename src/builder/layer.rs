@@ -43,7 +43,7 @@ pub fn is_overlay_xattr(name: &[u8]) -> bool {
 /// The only xattr Docker's archiver carries into a layer.
 const CAPABILITY_XATTR: &str = "security.capability";
 /// Symlinks followed while resolving one path before giving up (Linux's limit).
-pub(crate) const MAX_SYMLINKS: usize = 40;
+const MAX_SYMLINKS: usize = 40;
 
 /// What a written layer tar is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,10 +140,20 @@ fn clean_components(name: &[u8]) -> io::Result<Vec<OsString>> {
     Ok(parts)
 }
 
-/// Queues the components of a symlink's `target` on `todo` (a stack,
-/// popped in path order) in place of the link; the caller restarts at the
-/// root first when the target is absolute.
-pub(crate) fn queue_link_target(todo: &mut Vec<OsString>, target: &Path) {
+/// One symlink met while resolving a path: counts it against
+/// [`MAX_SYMLINKS`] and queues the components of its target on `todo` (a
+/// stack, popped in path order) in place of the link. True when the target
+/// is absolute: the caller restarts at the root.
+pub(crate) fn follow_link(
+    here: &Path,
+    todo: &mut Vec<OsString>,
+    links: &mut usize,
+) -> io::Result<bool> {
+    *links += 1;
+    if *links > MAX_SYMLINKS {
+        return Err(io::Error::from_raw_os_error(libc::ELOOP));
+    }
+    let target = fs::read_link(here)?;
     for comp in target.components().rev() {
         match comp {
             Component::Normal(c) => todo.push(c.to_os_string()),
@@ -151,6 +161,7 @@ pub(crate) fn queue_link_target(todo: &mut Vec<OsString>, target: &Path) {
             Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
         }
     }
+    Ok(target.is_absolute())
 }
 
 /// Resolves `parts` below `root` as if `root` were `/`: symlinks met on the
@@ -181,15 +192,9 @@ pub(crate) fn resolve_in_root(
         here.push(&part);
         match fs::symlink_metadata(&here) {
             Ok(meta) if meta.file_type().is_symlink() && (!is_last || follow_last) => {
-                links += 1;
-                if links > MAX_SYMLINKS {
-                    return Err(io::Error::from_raw_os_error(libc::ELOOP));
-                }
-                let target = fs::read_link(&here)?;
-                if target.is_absolute() {
+                if follow_link(&here, &mut todo, &mut links)? {
                     done.clear();
                 }
-                queue_link_target(&mut todo, &target);
             }
             Ok(_) => done.push(part),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
