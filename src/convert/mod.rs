@@ -40,7 +40,7 @@ use serde::Serialize;
 
 use crate::dockerfile::model::{BuildOptions, Model};
 use crate::dockerfile::{self, Dockerfile, Instruction, Keyword, Span};
-use crate::flow::hostfs::{self, HostFs, Kind, Origin, PostStep, Resolution, basename, join};
+use crate::flow::hostfs::{self, HostFs, Kind, Origin, PostStep, Resolution, StepWord, basename, join};
 use crate::flow::{Flow, ImageBuild, ImageRef};
 use crate::script::{Location, Trace};
 use edit::Edits;
@@ -179,6 +179,8 @@ struct Converter<'a> {
     /// For each container, the one whose stage stands for it: containers
     /// that only hold their image's files (created, not started) share one.
     reps: Vec<usize>,
+    /// Host commands already reported as changing what a build reads.
+    reported: BTreeSet<(usize, usize, usize)>,
 }
 
 /// Converts the setup in `dir` whose driver evaluated to `trace`: one
@@ -196,6 +198,7 @@ pub fn convert(dir: &Path, trace: &Trace, options: &Options) -> Vec<Conversion> 
         diagnostics: Vec::new(),
         used_names: BTreeSet::new(),
         reps,
+        reported: BTreeSet::new(),
     };
     c.run(options)
         .into_iter()
@@ -345,6 +348,53 @@ impl Converter<'_> {
                 });
                 None
             }
+        }
+    }
+
+    /// Reports what the script did on the host to `path` before a build
+    /// (`reader`, e.g. "the runtime build") read it: unmodelled commands
+    /// always; with `changes`, also files it placed there, which a build
+    /// from a clean checkout would not see.
+    fn check_host_reads(&mut self, host: &HostFs, path: &str, reader: &str, changes: bool) {
+        let taints: Vec<hostfs::Taint> = host.taints_over(path).into_iter().cloned().collect();
+        for t in taints {
+            if !self.reported.insert((t.at.file, t.at.span.start, 0)) {
+                continue;
+            }
+            let place = if t.path.is_empty() {
+                "anything in the setup directory".to_string()
+            } else {
+                format!("`{}`", t.path)
+            };
+            self.script_diag(
+                Severity::Error,
+                "host-command-not-modelled",
+                format!("{}: it may change {place}, which {reader} reads", t.reason),
+                t.at,
+                Some("move this step into a Dockerfile, or run it after the last `docker build`".to_string()),
+            );
+        }
+        if !changes {
+            return;
+        }
+        let layers: Vec<hostfs::Layer> = host.layers_over(path).into_iter().cloned().collect();
+        for l in layers {
+            let Some(cmd) = self.trace.commands.get(l.step) else { continue };
+            let at = cmd.at;
+            if !self.reported.insert((at.file, at.span.start, 1)) {
+                continue;
+            }
+            self.script_diag(
+                Severity::Error,
+                "host-change-before-build",
+                format!(
+                    "the script changes `{}` on the host here, before {reader} reads `{}`; a build from a clean checkout would not see the change",
+                    l.host,
+                    if path.is_empty() { "." } else { path }
+                ),
+                at,
+                Some("make the change in the Dockerfile that reads it".to_string()),
+            );
         }
     }
 
@@ -547,6 +597,7 @@ impl Converter<'_> {
             return Err(Skip::Unreadable);
         };
         let ignore = self.ignore_of(&build.dockerfile, &build.context);
+        self.check_host_reads(&host, &build.dockerfile, "the runtime build", false);
         let mut plans = Vec::new();
         for (i, instr) in src.file.instructions.iter().enumerate() {
             if !matches!(instr.keyword, Keyword::Copy | Keyword::Add)
@@ -658,14 +709,7 @@ impl Converter<'_> {
                 for piece in p.plans.iter().flat_map(|(_, plan)| &plan.pieces) {
                     let lines = post.entry(piece.container).or_default();
                     for step in &piece.post {
-                        let line = match step {
-                            PostStep::Chmod { mode, rel } => {
-                                format!("RUN chmod {mode} {}", join_abs(&piece.root, rel))
-                            }
-                            PostStep::Strip { rel } => {
-                                format!("RUN strip {}", join_abs(&piece.root, rel))
-                            }
-                        };
+                        let line = post_step_line(step, &piece.root);
                         if !lines.contains(&line) {
                             lines.push(line);
                         }
@@ -752,6 +796,17 @@ impl Converter<'_> {
                             Span::default(),
                         );
                     }
+                    let host_then = self.flow.host_at_build[*b].clone();
+                    self.check_host_reads(&host_then, &bb.dockerfile, "the builder build", true);
+                    for read in reads_of(&src, None) {
+                        if let Some(path) = hostfs::normalize(&join(&bb.context, &read)) {
+                            let literal: Vec<&str> = path
+                                .split('/')
+                                .take_while(|s| !s.contains(['*', '?', '[']))
+                                .collect();
+                            self.check_host_reads(&host_then, &literal.join("/"), "the builder build", true);
+                        }
+                    }
                     views.push(View {
                         context: bb.context.clone(),
                         ignore: self.ignore_of(&bb.dockerfile, &bb.context),
@@ -792,6 +847,13 @@ impl Converter<'_> {
                             &container.prepared_dirs,
                             &context,
                         );
+                        if let Some(before) = container.host_before.clone() {
+                            for m in &run.mounts {
+                                if let Some(h) = m.source.as_lit().and_then(|s| hostfs::normalize(&s)) {
+                                    self.check_host_reads(&before, &h, "the container's bind mount", true);
+                                }
+                            }
+                        }
                         for m in &run.mounts {
                             if let Some(h) = m.source.as_lit().and_then(|s| hostfs::normalize(&s)) {
                                 views.push(View {
@@ -967,6 +1029,8 @@ impl Converter<'_> {
             }
             let mut staging: Vec<String> = Vec::new();
             let mut staging_name: Option<String> = None;
+            let mut host_files_name: Option<String> = None;
+            let mut host_files: Vec<HostFile> = Vec::new();
             for (i, plan) in &plans {
                 let instr = &rt.file.instructions[*i];
                 let mut lines = Vec::new();
@@ -1045,9 +1109,58 @@ impl Converter<'_> {
                         dest: piece.dest.clone(),
                     });
                 }
+                if !plan.host_files.is_empty() {
+                    let stage = match &host_files_name {
+                        Some(n) => n.clone(),
+                        None => {
+                            let n = self.unique_name("host-files");
+                            host_files_name = Some(n.clone());
+                            n
+                        }
+                    };
+                    let mut flags = flag_texts(instr, true);
+                    flags.push(format!("--from={stage}"));
+                    for hf in &plan.host_files {
+                        let source = host_file_source(&hf.host_path);
+                        lines.push(copy_line("COPY", &flags, std::slice::from_ref(&source), &hf.dest));
+                        artifacts.push(Artifact {
+                            from_stage: stage.clone(),
+                            source,
+                            dest: hf.dest.clone(),
+                        });
+                        if !host_files.iter().any(|h: &HostFile| h.host_path == hf.host_path) {
+                            host_files.push(hf.clone());
+                        }
+                    }
+                }
                 edits.replace(instr.span, lines.join("\n"));
             }
             let mut body = String::new();
+            if let Some(name) = &host_files_name {
+                let base = producers
+                    .iter()
+                    .filter(|((pr, _), _)| *pr == r)
+                    .map(|(_, p)| p.reference.clone())
+                    .next()
+                    .unwrap_or_else(|| "busybox".to_string());
+                body.push_str(&format!(
+                    "# Files the build script made on the host.\nFROM {base} AS {name}\nUSER root\n{}\n\n",
+                    host_files_run(&host_files)
+                ));
+                stage_infos.push(StageInfo {
+                    name: Some(name.clone()),
+                    role: "host-files",
+                    from: base.clone(),
+                });
+                let at = self.flow.builds[p.build].at;
+                self.script_diag(
+                    Severity::Info,
+                    "host-files-stage",
+                    format!("the files the script writes on the host are made in stage `{name}`, whose base `{base}` must provide `sh`, `mkdir`, `printf` and `chmod`"),
+                    at,
+                    None,
+                );
+            }
             if let Some(name) = &staging_name {
                 body.push_str(&format!("# The artifacts laid out as the build script left them on the host.\nFROM scratch AS {name}\n"));
                 for line in &staging {
@@ -1623,6 +1736,7 @@ impl Converter<'_> {
         let dest = dest[0].text.clone();
         let mut plan = CopyPlan {
             kept: Vec::new(),
+            host_files: Vec::new(),
             kept_unchanged: true,
             dest: dest.clone(),
             pieces: Vec::new(),
@@ -1645,9 +1759,15 @@ impl Converter<'_> {
                 plan.kept.push(word.text.clone());
                 continue;
             };
+            let literal: Vec<&str> = path
+                .split('/')
+                .take_while(|s| !s.contains(['*', '?', '[']))
+                .collect();
+            self.check_host_reads(host, &literal.join("/"), "the runtime build", false);
             let origin_of = |l: usize| match &host.layers[l].origin {
                 Origin::Container { path, .. } => path.clone(),
                 Origin::Checkout(p) => p.clone(),
+                Origin::Written { .. } => host.layers[l].host.clone(),
             };
             if expanded.contains(['*', '?', '[']) {
                 let matches: Vec<usize> = (0..host.layers.len())
@@ -1716,7 +1836,25 @@ impl Converter<'_> {
                     plan.kept_unchanged = false;
                     self.piece(&mut plan, host, layer, &rel, &dest, false);
                 }
-                Resolution::Mixed { checkout, layers } => {
+                Resolution::Mixed {
+                    checkout,
+                    base,
+                    layers,
+                    created,
+                } => {
+                    if let Some((layer, rel)) = base {
+                        plan.kept_unchanged = false;
+                        self.piece(&mut plan, host, layer, &rel, &dest, false);
+                    }
+                    for rel in created {
+                        plan.kept_unchanged = false;
+                        plan.host_files.push(HostFile {
+                            host_path: join(&path, &rel),
+                            dest: join_dest(&dest, &rel),
+                            content: None,
+                            mode: 0o755,
+                        });
+                    }
                     if checkout {
                         if relative_to(&rt.path, &path).is_some() {
                             self.file_diag(
@@ -1773,6 +1911,28 @@ impl Converter<'_> {
                     original.clone()
                 } else {
                     join(original, rel)
+                });
+                return;
+            }
+            Origin::Written { content, mode, at } => {
+                plan.kept_unchanged = false;
+                if content.is_none() {
+                    self.script_diag(
+                        Severity::Error,
+                        "unknown-content",
+                        format!(
+                            "the script writes `{}` here with content that cannot be known statically, and the runtime build reads it",
+                            l.host
+                        ),
+                        *at,
+                        Some("write the file in a Dockerfile step instead, or keep it in the checkout".to_string()),
+                    );
+                }
+                plan.host_files.push(HostFile {
+                    host_path: l.host.clone(),
+                    dest: if below { join_dest(dest, rel) } else { dest.to_string() },
+                    content: Some(content.clone().unwrap_or_default()),
+                    mode: *mode,
                 });
                 return;
             }
@@ -2069,6 +2229,9 @@ fn image_command(src: &Source, stage: usize) -> ImageCommand {
 struct CopyPlan {
     /// Sources that stay (context content), as written or rewritten.
     kept: Vec<String>,
+    /// Files and directories the script made on the host, copied after
+    /// the artifacts.
+    host_files: Vec<HostFile>,
     /// True when `kept` is exactly the original sources.
     kept_unchanged: bool,
     /// The destination as written.
@@ -2094,6 +2257,108 @@ struct Piece {
     known_dir: bool,
     /// Host post-processing to redo in the producer.
     post: Vec<PostStep>,
+}
+
+/// A file the script wrote on the host, or a directory it only created,
+/// which the output makes in its `host-files` stage.
+#[derive(Debug, Clone)]
+struct HostFile {
+    /// Where the host had it (relative to the setup directory).
+    host_path: String,
+    /// Destination in the runtime stage.
+    dest: String,
+    /// The file's content (None for a directory).
+    content: Option<String>,
+    /// Its permission bits.
+    mode: u32,
+}
+
+/// The path a host file has in the `host-files` stage.
+fn host_file_source(host_path: &str) -> String {
+    format!("/host/{host_path}")
+}
+
+/// A replayed host step as a RUN line: shell form when every word is
+/// plain, so it reads as a person would write it; exec form otherwise.
+fn post_step_line(step: &PostStep, root: &str) -> String {
+    let words: Vec<String> = step
+        .words
+        .iter()
+        .map(|w| match w {
+            StepWord::Lit(l) => l.clone(),
+            StepWord::Path(rel) => join_abs(root, rel),
+        })
+        .collect();
+    let plain = |w: &String| {
+        !w.is_empty()
+            && w
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c))
+    };
+    if words.iter().all(plain) {
+        format!("RUN {}", words.join(" "))
+    } else {
+        format!("RUN {}", serde_json::to_string(&words).unwrap_or_default())
+    }
+}
+
+/// A word quoted for `sh` (single quotes).
+fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// `text` as a printf format that prints it exactly.
+fn printf_format(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '%' => out.push_str("%%"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    // A leading `-` would be read as an option.
+    if let Some(rest) = out.strip_prefix('-') {
+        out = format!("\\055{rest}");
+    }
+    out
+}
+
+/// The RUN line that makes the host files in the `host-files` stage.
+fn host_files_run(files: &[HostFile]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut dirs: Vec<String> = Vec::new();
+    for f in files {
+        let path = host_file_source(&f.host_path);
+        let dir = if f.content.is_some() {
+            path.rsplit_once('/').map_or("/".to_string(), |(d, _)| d.to_string())
+        } else {
+            path.clone()
+        };
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    parts.push(format!(
+        "mkdir -p {}",
+        dirs.iter().map(|d| sh_quote(d)).collect::<Vec<_>>().join(" ")
+    ));
+    for f in files {
+        let path = sh_quote(&host_file_source(&f.host_path));
+        if let Some(content) = &f.content {
+            parts.push(format!("printf {} > {path}", sh_quote(&printf_format(content))));
+        }
+        parts.push(format!("chmod {:o} {path}", f.mode));
+    }
+    format!("RUN {}", parts.join(" \\\n    && "))
 }
 
 fn join_abs(root: &str, rel: &str) -> String {

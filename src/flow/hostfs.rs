@@ -12,6 +12,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::script::Location;
+
 /// Where the content of a layer comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -24,6 +26,15 @@ pub enum Origin {
     },
     /// A path of the original checkout (moved or copied on the host).
     Checkout(String),
+    /// A file the script wrote on the host (a redirection, `tee`, `touch`).
+    Written {
+        /// What it holds, when known.
+        content: Option<String>,
+        /// Its permission bits (0644 for a new file: umask 022 assumed).
+        mode: u32,
+        /// The command that wrote it.
+        at: Location,
+    },
 }
 
 /// What kind of file system object a path holds, as far as is known.
@@ -37,13 +48,37 @@ pub enum Kind {
     Unknown,
 }
 
-/// A host-side change applied to an artifact after it was copied out.
+/// A host-side change applied to an artifact after it was copied out
+/// (`chmod`, `strip --strip-debug`, `sed -i`...): the command line,
+/// replayed verbatim where the artifact is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PostStep {
-    /// `chmod MODE` on the path (relative to the layer's root; "" for itself).
-    Chmod { mode: String, rel: String },
-    /// `strip` on the path.
-    Strip { rel: String },
+pub struct PostStep {
+    /// The tool the stage that replays it must provide.
+    pub tool: String,
+    /// The words; paths are relative to the layer's root ("" for itself).
+    pub words: Vec<StepWord>,
+    /// The host command.
+    pub at: Location,
+}
+
+/// One word of a [`PostStep`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepWord {
+    /// As written.
+    Lit(String),
+    /// A path inside the artifact, relative to the layer's root.
+    Path(String),
+}
+
+/// A host path an unmodelled command may have changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taint {
+    /// The path (relative to the setup directory; "" for all of it).
+    pub path: String,
+    /// Why it is not modelled.
+    pub reason: String,
+    /// The command.
+    pub at: Location,
 }
 
 /// One thing placed on the host.
@@ -82,8 +117,14 @@ pub enum Resolution {
     Mixed {
         /// Whether checkout content remains under the path.
         checkout: bool,
+        /// The path lies inside this layer, at this path in it: its part
+        /// comes first, the other layers on top.
+        base: Option<(usize, String)>,
         /// Layers under the path: (layer index, path relative to the queried path).
         layers: Vec<(usize, String)>,
+        /// Directories the script created under it (relative to it; "" for
+        /// the path itself) that hold nothing else: a fresh checkout lacks them.
+        created: Vec<String>,
     },
     /// Nothing is there.
     Missing,
@@ -97,6 +138,8 @@ pub struct HostFs {
     pub layers: Vec<Layer>,
     created_dirs: BTreeSet<String>,
     removed: BTreeSet<String>,
+    /// Paths unmodelled commands may have changed.
+    pub taints: Vec<Taint>,
 }
 
 /// Normalises a relative path: drops `.` components and empty segments,
@@ -151,7 +194,121 @@ impl HostFs {
             layers: Vec::new(),
             created_dirs: BTreeSet::new(),
             removed: BTreeSet::new(),
+            taints: Vec::new(),
         }
+    }
+
+    /// Records that an unmodelled command may have changed `path`.
+    pub fn taint(&mut self, path: &str, reason: String, at: Location) {
+        self.taints.push(Taint {
+            path: path.to_string(),
+            reason,
+            at,
+        });
+    }
+
+    /// The taints that overlap what a read of `path` sees: at, above or
+    /// below it.
+    pub fn taints_over(&self, path: &str) -> Vec<&Taint> {
+        self.taints
+            .iter()
+            .filter(|t| under(path, &t.path).is_some() || under(&t.path, path).is_some())
+            .collect()
+    }
+
+    /// The layers at, above or below `path`: what the script placed there.
+    pub fn layers_over(&self, path: &str) -> Vec<&Layer> {
+        self.layers
+            .iter()
+            .filter(|l| under(path, &l.host).is_some() || under(&l.host, path).is_some())
+            .collect()
+    }
+
+    /// True when the script created `path` with `mkdir` (and it is not in
+    /// the checkout).
+    pub fn is_created_dir(&self, path: &str) -> bool {
+        self.created_dirs.contains(path) && self.checkout_kind(path).is_none()
+    }
+
+    /// The text of a checkout file, as the script would read it.
+    pub fn checkout_text(&self, path: &str) -> Option<String> {
+        if self.checkout_kind(path) != Some(Kind::File) {
+            return None;
+        }
+        std::fs::read_to_string(self.root.join(path)).ok()
+    }
+
+    /// A file written on the host: replaces what was there (or appends to a
+    /// file of known content).
+    pub fn write_file(
+        &mut self,
+        path: &str,
+        content: Option<String>,
+        append: bool,
+        at: Location,
+        step: usize,
+    ) -> Result<(), String> {
+        let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
+        if self.kind(parent).is_none() {
+            return Err(format!("the directory of `{path}` does not exist, so the write would fail"));
+        }
+        let (content, mode) = match self.resolve(path) {
+            Resolution::Layer { layer, rel } if rel.is_empty() => match &self.layers[layer].origin {
+                Origin::Written { content: old, mode, .. } => (
+                    if append {
+                        old.clone().zip(content).map(|(a, b)| a + &b)
+                    } else {
+                        content
+                    },
+                    *mode,
+                ),
+                _ if append => (None, 0o644),
+                // Truncating keeps the file's mode; an artifact's is not known.
+                _ => return Err(format!("`{path}` is an artifact; overwriting it on the host is not modelled")),
+            },
+            Resolution::Checkout if self.checkout_kind(path) == Some(Kind::File) => {
+                let mode = std::fs::metadata(self.root.join(path))
+                    .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777)
+                    .unwrap_or(0o644);
+                let old = self.checkout_text(path);
+                (
+                    if append { old.zip(content).map(|(a, b)| a + &b) } else { content },
+                    mode,
+                )
+            }
+            Resolution::Missing => (content, 0o644),
+            _ => return Err(format!("`{path}` is a directory or holds artifacts")),
+        };
+        self.layers.retain(|l| under(&l.host, path).is_none());
+        self.layers.push(Layer {
+            host: path.to_string(),
+            merged: false,
+            origin: Origin::Written { content, mode, at },
+            kind: Kind::File,
+            post: Vec::new(),
+            step,
+        });
+        Ok(())
+    }
+
+    /// `chmod` of a file the script wrote: its mode changes in the model.
+    /// False when `path` is not such a file.
+    pub fn chmod_written(&mut self, path: &str, mode: &str) -> bool {
+        let Some(layer) = self
+            .layers
+            .iter_mut()
+            .rev()
+            .find(|l| l.host == path && matches!(l.origin, Origin::Written { .. }))
+        else {
+            return false;
+        };
+        if let Origin::Written { mode: m, .. } = &mut layer.origin
+            && let Some(new) = super::commands::apply_mode(mode, *m, false)
+        {
+            *m = new;
+            return true;
+        }
+        false
     }
 
     fn checkout_kind(&self, path: &str) -> Option<Kind> {
@@ -214,6 +371,7 @@ impl HostFs {
     pub fn remove(&mut self, path: &str) {
         self.layers.retain(|l| under(&l.host, path).is_none());
         self.created_dirs.retain(|d| under(d, path).is_none());
+        self.taints.retain(|t| under(&t.path, path).is_none());
         self.removed.insert(path.to_string());
     }
 
@@ -266,6 +424,7 @@ impl HostFs {
         };
         if !merged {
             self.layers.retain(|l| under(&l.host, &host).is_none());
+            self.taints.retain(|t| under(&t.path, &host).is_none());
         }
         self.layers.push(Layer {
             host,
@@ -363,7 +522,8 @@ impl HostFs {
         Ok(())
     }
 
-    /// Records a host-side change (`chmod`, `strip`) on an artifact.
+    /// Records a host-side change (`chmod`, `strip`) on an artifact, made
+    /// by `make` from the path relative to the artifact's root.
     pub fn post_step(
         &mut self,
         path: &str,
@@ -373,6 +533,9 @@ impl HostFs {
             if let Some(rel) = under(path, &layer.host)
                 && (!layer.merged || !rel.is_empty())
             {
+                if !matches!(layer.origin, Origin::Container { .. }) {
+                    break;
+                }
                 layer.post.push(make(rel.to_string()));
                 return Ok(());
             }
@@ -386,9 +549,30 @@ impl HostFs {
         for (i, layer) in self.layers.iter().enumerate().rev() {
             if let Some(rel) = under(path, &layer.host) {
                 if !layer.merged {
-                    return Resolution::Layer {
-                        layer: i,
-                        rel: rel.to_string(),
+                    // Later layers placed inside it (a file written into an
+                    // extracted directory) are part of what is there.
+                    let inner: Vec<(usize, String)> = self
+                        .layers
+                        .iter()
+                        .enumerate()
+                        .skip(i + 1)
+                        .filter_map(|(j, l)| {
+                            under(&l.host, path)
+                                .filter(|r| !r.is_empty())
+                                .map(|r| (j, r.to_string()))
+                        })
+                        .collect();
+                    if inner.is_empty() {
+                        return Resolution::Layer {
+                            layer: i,
+                            rel: rel.to_string(),
+                        };
+                    }
+                    return Resolution::Mixed {
+                        checkout: false,
+                        base: Some((i, rel.to_string())),
+                        layers: inner,
+                        created: Vec::new(),
                     };
                 }
                 if !rel.is_empty() {
@@ -413,11 +597,29 @@ impl HostFs {
         }
         // Directories the script created hold nothing of the checkout: a
         // fresh checkout does not have them, so only real content counts.
+        // Those that nothing else fills must be made by the output.
+        let created: Vec<String> = self
+            .created_dirs
+            .iter()
+            .filter_map(|d| under(d, path))
+            .filter(|rel| {
+                let full = join(path, rel);
+                self.checkout_kind(&full).is_none()
+                    && !self.created_dirs.iter().any(|o| o != &full && under(o, &full).is_some())
+                    && !self.layers.iter().any(|l| under(&l.host, &full).is_some() || under(&full, &l.host).is_some())
+            })
+            .map(str::to_string)
+            .collect();
         let checkout = self.checkout_kind(path).is_some();
-        match (checkout, layers.is_empty()) {
+        match (checkout, layers.is_empty() && created.is_empty()) {
             (true, true) => Resolution::Checkout,
             (false, true) => Resolution::Missing,
-            _ => Resolution::Mixed { checkout, layers },
+            _ => Resolution::Mixed {
+                checkout,
+                base: None,
+                layers,
+                created,
+            },
         }
     }
 }
@@ -456,6 +658,7 @@ mod tests {
             .map(|l| match &l.origin {
                 Origin::Container { path, .. } => (path.clone(), l.merged),
                 Origin::Checkout(p) => (p.clone(), l.merged),
+                Origin::Written { .. } => (String::new(), l.merged),
             })
     }
 
@@ -503,7 +706,9 @@ mod tests {
             fs.resolve("existing"),
             Resolution::Mixed {
                 checkout: true,
-                layers: vec![(0, "app".to_string())]
+                base: None,
+                layers: vec![(0, "app".to_string())],
+                created: Vec::new(),
             }
         );
         assert_eq!(fs.resolve("nothing"), Resolution::Missing);

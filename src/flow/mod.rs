@@ -10,14 +10,16 @@
 //! directory as it was when the build ran, which is what its COPY sources
 //! read.
 
+pub mod commands;
 pub mod hostfs;
+pub mod tar;
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use crate::script::docker::{self, CpPath, DockerCall};
 use crate::script::{Arg, Command, Condition, Location, Part, Trace, Value};
-use hostfs::{HostFs, PostStep, join, normalize};
+use hostfs::{HostFs, PostStep, StepWord, join, normalize};
 
 /// One `docker build`.
 #[derive(Debug, Clone)]
@@ -67,6 +69,9 @@ pub struct Container {
     /// True for a `docker run` that only streamed files out of its image
     /// (`cat FILE > out`, `tar -c ... | tar -x`): no build work to redo.
     pub reads_only: bool,
+    /// The host directory as the container's command found it (its bind
+    /// mounts read it), for a container that ran.
+    pub host_before: Option<HostFs>,
     /// Where the command is.
     pub at: Location,
 }
@@ -101,6 +106,8 @@ pub struct Flow {
     /// How many times the script took files out of a container (`docker cp`
     /// to the host, `docker run` writing to the host), resolved or not.
     pub extractions: usize,
+    /// Steps of `tar -x` commands that unpacked a container's stream.
+    stream_consumers: Vec<usize>,
 }
 
 /// Renders a value for use as a key or in messages.
@@ -119,6 +126,7 @@ impl Flow {
             problems: Vec::new(),
             extractions: 0,
             prepared: Vec::new(),
+            stream_consumers: Vec::new(),
         };
         let mut host = HostFs::new(dir);
         let mut tags: HashMap<String, usize> = HashMap::new();
@@ -193,6 +201,7 @@ impl Flow {
                         prepared_dirs: Vec::new(),
                         created: Some(c),
                         reads_only: false,
+                        host_before: None,
                         at: cmd.at,
                     });
                 }
@@ -208,6 +217,7 @@ impl Flow {
                     // the host (bind mounts, captured output); a test run
                     // does not.
                     let before = flow.transfers.len();
+                    let host_before = Some(host.clone());
                     let reads_only = flow.run_outputs(&mut host, cmd, &r, index, step, trace);
                     if flow.transfers.len() > before {
                         flow.extractions += 1;
@@ -220,6 +230,7 @@ impl Flow {
                         prepared_dirs: Vec::new(),
                         created: None,
                         reads_only,
+                        host_before,
                         at: cmd.at,
                     });
                 }
@@ -257,6 +268,7 @@ impl Flow {
                             && let Some(spec) = flow.containers[c].created.clone()
                         {
                             let before = flow.transfers.len();
+                            flow.containers[c].host_before = Some(host.clone());
                             flow.run_outputs(&mut host, cmd, &spec, c, step, trace);
                             if flow.transfers.len() > before {
                                 flow.extractions += 1;
@@ -467,9 +479,14 @@ impl Flow {
                 } else {
                     // The shell creates the file: mode 0666 less the
                     // umask (022 assumed), whatever the container had.
-                    let _ = host.post_step(&h, |rel| PostStep::Chmod {
-                        mode: "644".to_string(),
-                        rel,
+                    let _ = host.post_step(&h, |rel| PostStep {
+                        tool: "chmod".to_string(),
+                        words: vec![
+                            StepWord::Lit("chmod".to_string()),
+                            StepWord::Lit("644".to_string()),
+                            StepWord::Path(rel),
+                        ],
+                        at: cmd.at,
                     });
                     self.transfers
                         .push((index, hostfs::container_path(path), h, step));
@@ -477,106 +494,209 @@ impl Flow {
                 }
             }
         }
-        if let Some((pipe, 0)) = cmd.pipeline {
-            // `docker run img tar -c -C DIR . | tar -x -C DEST`.
-            let next = trace
+        if let Some((pipe, 0)) = cmd.pipeline
+            && let Some(next) = trace
                 .commands
                 .iter()
-                .find(|c| c.pipeline == Some((pipe, 1)));
-            if let (Some(dir), Some(next)) = (tar_create_dir(&words), next) {
-                let next_words: Vec<String> =
-                    next.argv.iter().filter_map(|a| a.value.as_lit()).collect();
-                if let Some(dest) = tar_extract_dir(&next_words)
-                    && let Some(h) = resolve_host(&cwd_of(next), &dest)
-                {
-                    host.merge_container_dir(index, &dir, &h, step);
-                    self.transfers
-                        .push((index, hostfs::container_path(&dir), h, step));
-                    reads_only = true;
-                }
-            }
+                .position(|c| c.pipeline == Some((pipe, 1)))
+            && self.tar_stream(host, &words, &trace.commands[next], index, step)
+        {
+            // `docker run img tar -c ... | tar -x -C DEST`, in any spelling.
+            self.stream_consumers.push(next);
+            reads_only = true;
         }
         reads_only
     }
 
-    /// Host commands that change what the runtime build will see.
-    fn host_command(&mut self, host: &mut HostFs, cmd: &Command, step: usize) {
-        let words: Vec<String> = cmd.argv.iter().map(|a| text(&a.value)).collect();
-        let Some(name) = words
-            .first()
-            .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
-        else {
-            return;
+    /// A container's `tar -c` stream unpacked on the host by `next`
+    /// (`tar -x`): each member lands under the extraction directory as it
+    /// is in the container, less `--strip-components`. False when the two
+    /// command lines are not such a pair.
+    fn tar_stream(
+        &mut self,
+        host: &mut HostFs,
+        words: &[String],
+        next: &Command,
+        index: usize,
+        step: usize,
+    ) -> bool {
+        let Some(("tar", create_args)) = words.split_first().map(|(f, r)| (f.as_str(), r)) else {
+            return false;
         };
-        if cmd.pipeline.is_some_and(|(_, pos)| pos > 0) && name == "tar" {
-            return; // handled with the docker run that feeds it
+        let Some(create) = tar::parse(create_args).filter(|t| t.mode == tar::TarMode::Create)
+        else {
+            return false;
+        };
+        if !matches!(create.file.as_deref(), None | Some("-")) {
+            return false;
         }
-        let cwd = cwd_of(cmd);
-        let (opts, paths): (Vec<&String>, Vec<&String>) = words[1..]
-            .iter()
-            .partition(|w| w.starts_with('-') && w.len() > 1);
-        let has = |c: char| opts.iter().any(|o| !o.starts_with("--") && o.contains(c));
-        let resolve = |p: &str| resolve_host(&cwd, p);
-        match name.as_str() {
-            "mkdir" => {
-                for p in paths.iter().filter_map(|p| resolve(p)) {
-                    host.mkdir(&p, has('p') || opts.iter().any(|o| *o == "--parents"));
-                }
-            }
-            "rm" | "rmdir" => {
-                for p in paths.iter().filter_map(|p| resolve(p)) {
-                    host.remove(&p);
-                }
-            }
-            "mv" | "cp" if paths.len() == 2 => {
-                if let (Some(a), Some(b)) = (resolve(paths[0]), resolve(paths[1])) {
-                    // Moving something the script did not produce (or that
-                    // does not exist) does not concern the hand-off.
-                    let _ = host.move_path(&a, &b, name == "cp", step);
-                }
-            }
-            "chmod" if paths.len() >= 2 => {
-                let mode = paths[0].clone();
-                for p in paths[1..].iter().filter_map(|p| resolve(p)) {
-                    let _ = host.post_step(&p, |rel| PostStep::Chmod {
-                        mode: mode.clone(),
-                        rel,
-                    });
-                }
-            }
-            "tar" => {
-                // `tar -xf ARCHIVE` of an extracted archive: what it unpacks
-                // is known only inside the archive.
-                let mut words = words[1..].iter();
-                let Some(first) = words.next() else { return };
-                let extracts = first == "--extract"
-                    || first == "--get"
-                    || (!first.starts_with("--") && first.contains('x'));
-                if !extracts {
-                    return;
-                }
-                let mut archive = None;
-                let mut rest = words.clone();
-                if !first.starts_with("--") && first.contains('f') {
-                    archive = rest.next().cloned();
-                }
-                let mut all = words;
-                while let Some(w) = all.next() {
-                    if let Some(f) = w.strip_prefix("--file=") {
-                        archive = Some(f.to_string());
-                    } else if w == "-f" || w == "--file" {
-                        archive = all.next().cloned();
-                    }
-                }
-                let Some(path) = archive.and_then(|a| resolve(&a)) else {
-                    return;
-                };
-                if let hostfs::Resolution::Layer { layer, .. } = host.resolve(&path)
-                    && let hostfs::Origin::Container { path: from, .. } = &host.layers[layer].origin
-                {
+        let next_words: Option<Vec<String>> = next.argv.iter().map(|a| a.value.as_lit()).collect();
+        let Some(next_words) = next_words else { return false };
+        let Some((name, first)) = commands::command_name(&next_words.iter().cloned().map(Some).collect::<Vec<_>>())
+        else {
+            return false;
+        };
+        let Some(extract) = (name == "tar")
+            .then(|| tar::parse(&next_words[first..]))
+            .flatten()
+            .filter(|t| t.mode == tar::TarMode::Extract && t.members.is_empty())
+        else {
+            return false;
+        };
+        if !matches!(extract.file.as_deref(), None | Some("-")) {
+            return false;
+        }
+        let Some(cwd) = commands::cwd_of(next) else { return false };
+        let Some(dest) = resolve_host(&cwd, extract.dir.as_deref().unwrap_or(".")) else {
+            return false;
+        };
+        let Some(dir) = create.dir.clone().or_else(|| Some("/".to_string())) else {
+            return false;
+        };
+        if create.members.is_empty() {
+            return false;
+        }
+        for m in &create.members {
+            let m = m.trim_end_matches('/');
+            let is_dot = m == "." || m == "./";
+            let components = if is_dot { 1 } else { m.split('/').filter(|c| !c.is_empty() && *c != ".").count() };
+            let container = if is_dot { dir.clone() } else { format!("{}/{m}", dir.trim_end_matches('/')) };
+            let host_dir = match (is_dot, extract.strip_components) {
+                (true, 0 | 1) => dest.clone(),
+                (false, 0) => join(&dest, m.trim_start_matches("./")),
+                (false, s) if s == components => dest.clone(),
+                _ => {
                     self.problems.push(Problem {
                         message: format!(
-                            "`tar` unpacks the extracted archive `{path}` (from `{from}`) on the host: the files it holds are not known here"
+                            "`--strip-components={}` of the member `{m}` flattens paths inside it, which is not modelled",
+                            extract.strip_components
+                        ),
+                        at: next.at,
+                        help: None,
+                    });
+                    return true;
+                }
+            };
+            host.merge_container_dir(index, &container, &host_dir, step);
+            self.transfers
+                .push((index, hostfs::container_path(&container), host_dir, step));
+        }
+        true
+    }
+
+    /// A host command, through the command table ([`commands::classify`]):
+    /// modelled operations change the host model, transformations are
+    /// recorded on the artifacts they change, and anything else marks what
+    /// it may have touched.
+    fn host_command(&mut self, host: &mut HostFs, cmd: &Command, step: usize) {
+        if cmd.pipeline.is_some_and(|(_, pos)| pos > 0) && self.stream_consumers.contains(&step) {
+            return; // the `tar -x` fed by a container's stream, already applied
+        }
+        match commands::classify(cmd) {
+            commands::Effect::Inert => {}
+            commands::Effect::Ops(ops) => {
+                for op in ops {
+                    self.host_op(host, cmd, step, op);
+                }
+            }
+            commands::Effect::Transform(t) => {
+                for (i, w) in t.words.iter().enumerate() {
+                    let commands::Word::Path(p) = w else { continue };
+                    let words = t.words.clone();
+                    let tool = t.tool.clone();
+                    let done = host.post_step(p, |rel| PostStep {
+                        tool: tool.clone(),
+                        words: words
+                            .iter()
+                            .enumerate()
+                            .filter(|(j, w)| *j == i || !matches!(w, commands::Word::Path(_)))
+                            .map(|(_, w)| match w {
+                                commands::Word::Lit(l) => StepWord::Lit(l.clone()),
+                                commands::Word::Path(_) => StepWord::Path(rel.clone()),
+                            })
+                            .collect(),
+                        at: cmd.at,
+                    });
+                    if done.is_err() {
+                        host.taint(
+                            p,
+                            format!("`{}` changes `{p}`, which is not an artifact taken out of a container, so it is not replayed", t.tool),
+                            cmd.at,
+                        );
+                    }
+                }
+            }
+            commands::Effect::Unknown { touches, reason } => {
+                for p in touches {
+                    host.taint(&p, reason.clone(), cmd.at);
+                }
+            }
+        }
+    }
+
+    /// One modelled operation over the host model.
+    fn host_op(&mut self, host: &mut HostFs, cmd: &Command, step: usize, op: commands::Op) {
+        use commands::Op;
+        let taint = |host: &mut HostFs, path: &str, why: String| host.taint(path, why, cmd.at);
+        match op {
+            Op::Mkdir { path, parents } => host.mkdir(&path, parents),
+            Op::Remove { path } => host.remove(&path),
+            Op::Copy { src, dst, contents } => {
+                if contents || host.move_path(&src, &dst, true, step).is_err() {
+                    taint(host, &dst, format!("this copy of `{src}` is not modelled"));
+                }
+            }
+            Op::Move { src, dst } => {
+                if host.move_path(&src, &dst, false, step).is_err() {
+                    taint(host, &dst, format!("`{src}` is not known to exist here"));
+                }
+            }
+            Op::Symlink { link, target } => taint(
+                host,
+                &link,
+                format!("`{link}` is a symbolic link to `{target}` made on the host, which is not modelled"),
+            ),
+            Op::Chmod { mode, path, recursive } => {
+                let is_artifact = matches!(host.resolve(&path), hostfs::Resolution::Layer { layer, .. }
+                    if matches!(host.layers[layer].origin, hostfs::Origin::Container { .. }));
+                if is_artifact {
+                    let mut words = vec![StepWord::Lit("chmod".to_string())];
+                    if recursive {
+                        words.push(StepWord::Lit("-R".to_string()));
+                    }
+                    words.push(StepWord::Lit(mode.clone()));
+                    let _ = host.post_step(&path, |rel| PostStep {
+                        tool: "chmod".to_string(),
+                        words: words.iter().cloned().chain([StepWord::Path(rel)]).collect(),
+                        at: cmd.at,
+                    });
+                } else if recursive || !host.chmod_written(&path, &mode) {
+                    taint(host, &path, format!("`chmod {mode}` changes `{path}`, which is not an artifact or a file the script wrote"));
+                }
+            }
+            Op::Touch { path } => {
+                if host.kind(&path).is_none() && host.write_file(&path, Some(String::new()), false, cmd.at, step).is_err() {
+                    taint(host, &path, "this `touch` is not modelled".to_string());
+                }
+            }
+            Op::Write { path, content, append } => {
+                let content = content.or_else(|| self.cat_content(host, cmd));
+                if let Err(why) = host.write_file(&path, content, append, cmd.at, step) {
+                    taint(host, &path, why);
+                }
+            }
+            Op::Untar { archive, dir } => {
+                let from = archive.as_deref().and_then(|a| match host.resolve(a) {
+                    hostfs::Resolution::Layer { layer, .. } => match &host.layers[layer].origin {
+                        hostfs::Origin::Container { path, .. } => Some(path.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                if let (Some(a), Some(from)) = (&archive, from) {
+                    self.problems.push(Problem {
+                        message: format!(
+                            "`tar` unpacks the extracted archive `{a}` (from `{from}`) on the host: the files it holds are not known here"
                         ),
                         at: cmd.at,
                         help: Some(
@@ -585,14 +705,36 @@ impl Flow {
                         ),
                     });
                 }
+                taint(host, &dir, "`tar -x` unpacks files whose names are not known here".to_string());
             }
-            "strip" => {
-                for p in paths.iter().filter_map(|p| resolve(p)) {
-                    let _ = host.post_step(&p, |rel| PostStep::Strip { rel });
-                }
-            }
-            _ => {}
         }
+    }
+
+    /// What `cat FILE...` prints when every file is a checkout file or one
+    /// the script wrote with known content.
+    fn cat_content(&self, host: &HostFs, cmd: &Command) -> Option<String> {
+        let words: Vec<String> = cmd.argv.iter().map(|a| a.value.as_lit()).collect::<Option<_>>()?;
+        let (name, first) = commands::command_name(&words.iter().cloned().map(Some).collect::<Vec<_>>())?;
+        if name != "cat" || words.len() <= first {
+            return None;
+        }
+        let cwd = commands::cwd_of(cmd)?;
+        let mut out = String::new();
+        for f in &words[first..] {
+            if f.starts_with('-') {
+                return None;
+            }
+            let p = resolve_host(&cwd, f)?;
+            match host.resolve(&p) {
+                hostfs::Resolution::Checkout => out.push_str(&host.checkout_text(&p)?),
+                hostfs::Resolution::Layer { layer, rel } if rel.is_empty() => match &host.layers[layer].origin {
+                    hostfs::Origin::Written { content: Some(c), .. } => out.push_str(c),
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        Some(out)
     }
 }
 
@@ -695,26 +837,4 @@ fn unknown_problem(value: &Value, at: Location, what: &str) -> Problem {
         at,
         help: Some("give the value a default (`${VAR:-value}`) or pass it with --arg".to_string()),
     }
-}
-
-/// `tar -c[f -] -C DIR .` (or `tar c -C DIR .`): the directory archived.
-fn tar_create_dir(words: &[String]) -> Option<String> {
-    let (first, rest) = words.split_first()?;
-    if first != "tar" || !rest.first().is_some_and(|o| o.contains('c')) {
-        return None;
-    }
-    let c = rest.iter().position(|w| w == "-C")?;
-    let dir = rest.get(c + 1)?;
-    (rest.get(c + 2).map(String::as_str) == Some("."))
-        .then(|| format!("{}/.", dir.trim_end_matches('/')))
-}
-
-/// `tar -x[f -] -C DIR`: the directory extracted into.
-fn tar_extract_dir(words: &[String]) -> Option<String> {
-    let (first, rest) = words.split_first()?;
-    if first.rsplit('/').next() != Some("tar") || !rest.first().is_some_and(|o| o.contains('x')) {
-        return None;
-    }
-    let c = rest.iter().position(|w| w == "-C")?;
-    rest.get(c + 1).cloned()
 }
