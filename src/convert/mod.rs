@@ -32,6 +32,7 @@
 
 mod edit;
 pub mod ignore;
+mod selfcheck;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -218,6 +219,8 @@ pub fn convert(dir: &Path, trace: &Trace, options: &Options) -> Vec<Conversion> 
                 files_written: Vec::new(),
             });
             conversion.diagnostics = diagnostics;
+            let problems = selfcheck::check(dir, &conversion);
+            conversion.diagnostics.extend(problems);
             if conversion.status == Status::Converted
                 && conversion
                     .diagnostics
@@ -530,6 +533,27 @@ impl Converter<'_> {
             })
             .collect();
         if self.flow.builds.is_empty() && self.flow.containers.is_empty() {
+            // Say where the evaluation ended, so a script that stops early
+            // (a guard that exits, a branch not taken) can be told apart
+            // from one that builds nothing.
+            let last = self
+                .trace
+                .commands
+                .iter()
+                .rev()
+                .find(|c| c.condition != crate::script::Condition::OnFailure)
+                .or(self.trace.commands.last());
+            let (at, message) = match last {
+                Some(c) => (
+                    c.at,
+                    "the script runs no `docker build`, `docker create` or `docker run`; its evaluation ends after this command".to_string(),
+                ),
+                None => (
+                    Location::default(),
+                    "the script runs no command at all when evaluated: nothing to convert".to_string(),
+                ),
+            };
+            self.script_diag(Severity::Info, "nothing-to-convert", message, at, None);
             return Err(Status::NothingToConvert);
         }
         let first_container = self
@@ -718,6 +742,25 @@ impl Converter<'_> {
                 post
             })
             .collect();
+        let mut replayed: Vec<(Location, String)> = Vec::new();
+        for step in group
+            .iter()
+            .flat_map(|p| p.plans.iter().flat_map(|(_, plan)| &plan.pieces))
+            .flat_map(|piece| &piece.post)
+        {
+            if step.tool != "chmod" && !replayed.iter().any(|(at, _)| *at == step.at) {
+                replayed.push((step.at, step.tool.clone()));
+            }
+        }
+        for (at, tool) in replayed {
+            self.script_diag(
+                Severity::Info,
+                "replayed-on-artifact",
+                format!("this host step is replayed, with all its options, in the stage that produced the artifact; that stage's image must provide `{tool}`"),
+                at,
+                None,
+            );
+        }
         let needed: BTreeSet<usize> = group.iter().flat_map(|p| p.needed.clone()).collect();
 
         // One Dockerfile, one context: the common ancestor of the runtimes'
@@ -1604,6 +1647,9 @@ impl Converter<'_> {
         let mut lines = vec![format!("FROM {base} AS {name}")];
         let lit = |a: &crate::script::Arg| a.value.as_lit();
         let mut unknown = false;
+        // Mounted directories a clean checkout lacks (the script made them,
+        // or `docker run -v` did) start empty in the container.
+        let mut prepared_dirs = prepared_dirs.to_vec();
         for m in &run.mounts {
             let (Some(src), Some(target)) = (m.source.as_lit(), m.target.as_lit()) else {
                 unknown = true;
@@ -1612,6 +1658,10 @@ impl Converter<'_> {
             let Some(host) = hostfs::normalize(&src) else {
                 continue;
             };
+            if std::fs::symlink_metadata(self.dir.join(&host)).is_err() {
+                prepared_dirs.insert(0, target.clone());
+                continue;
+            }
             match relative_to(&host, context) {
                 Some(rel) => lines.push(format!(
                     "COPY {} {}",
@@ -1945,7 +1995,13 @@ impl Converter<'_> {
         // Only a whole artifact renamed on the host can land under another
         // name; a directory lands as its contents either way.
         let renamed = basename(&l.host) != basename(&source);
-        let known_dir = l.kind == Kind::Dir || l.merged;
+        // A host step on a path inside the artifact shows it is a directory.
+        let inner_step = l.post.iter().any(|step| {
+            step.words
+                .iter()
+                .any(|w| matches!(w, StepWord::Path(rel) if !rel.is_empty()))
+        });
+        let known_dir = l.kind == Kind::Dir || l.merged || inner_step;
         let needs_staging = rel.is_empty() && !below && renamed && !known_dir;
         plan.pieces.push(Piece {
             container: c,
