@@ -2556,6 +2556,22 @@ fn is_archive(path: &str) -> bool {
 /// A stage name from an image tag: `org/app:build` gives `app-build`,
 /// `app:latest` gives `app`.
 pub fn stage_name_from_tag(tag: &str) -> String {
+    // Parts the script computes (`⟨$VERSION⟩`, `$(#3)`) are not names a
+    // person would read; only the literal text counts.
+    let mut known = String::new();
+    let mut rest = tag;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('⟨') {
+            rest = r.split_once('⟩').map_or("", |(_, after)| after);
+        } else if let Some(r) = rest.strip_prefix("$(#") {
+            rest = r.split_once(')').map_or("", |(_, after)| after);
+        } else {
+            let c = rest.chars().next().unwrap_or_default();
+            known.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    let tag = known.as_str();
     let last = tag.rsplit('/').next().unwrap_or(tag);
     let (repo, version) = last.split_once(':').unwrap_or((last, ""));
     let raw = if version.is_empty() || version == "latest" {
@@ -2574,8 +2590,16 @@ pub fn stage_name_from_tag(tag: &str) -> String {
             }
         })
         .collect();
+    // Runs of separators left by dropped parts collapse.
+    while name.contains("--") {
+        name = name.replace("--", "-");
+    }
+    let name = name.trim_matches(|c| matches!(c, '-' | '_' | '.')).to_string();
+    if name.is_empty() {
+        return "build".to_string();
+    }
     if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
-        name.insert_str(0, "build-");
+        return format!("build-{name}");
     }
     name
 }
@@ -2727,6 +2751,11 @@ mod tests {
             stage_name_from_tag("registry:5000/x/9lives:1.0"),
             "build-9lives-1.0"
         );
+        // Unknown parts never leak into a name.
+        assert_eq!(stage_name_from_tag("x-⟨$1⟩-⟨$2⟩:⟨$TAG⟩"), "x");
+        assert_eq!(stage_name_from_tag("app-build:$(#3)"), "app-build");
+        assert_eq!(stage_name_from_tag("⟨$IMAGE⟩"), "build");
+        assert_eq!(stage_name_from_tag("⟨$REPO⟩/api:⟨$V⟩-dev"), "api-dev");
     }
 
     #[test]
