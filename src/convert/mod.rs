@@ -1094,7 +1094,7 @@ impl Converter<'_> {
                         continue;
                     };
                     let mut flags = flag_texts(instr, true);
-                    if producer.non_root && instr.flag("chown").is_none() {
+                    if producer.non_root && !piece.from_archive && instr.flag("chown").is_none() {
                         flags.push("--chown=0:0".to_string());
                     }
                     let (from, source) = if piece.needs_staging {
@@ -1116,7 +1116,7 @@ impl Converter<'_> {
                         (producer.reference.clone(), piece.source.clone())
                     };
                     flags.push(format!("--from={from}"));
-                    if instr.keyword == Keyword::Add {
+                    if instr.keyword == Keyword::Add && !piece.from_archive {
                         self.add_of_artifact(rt, instr, piece);
                     }
                     let volume = volumes.get(&piece.container).and_then(|v| {
@@ -1788,6 +1788,7 @@ impl Converter<'_> {
             kept: Vec::new(),
             host_files: Vec::new(),
             kept_unchanged: true,
+            add: instr.keyword == Keyword::Add,
             dest: dest.clone(),
             pieces: Vec::new(),
         };
@@ -1818,6 +1819,7 @@ impl Converter<'_> {
                 Origin::Container { path, .. } => path.clone(),
                 Origin::Checkout(p) => p.clone(),
                 Origin::Written { .. } => host.layers[l].host.clone(),
+                Origin::Archive { entries, .. } => entries.first().map(|e| e.0.clone()).unwrap_or_default(),
             };
             if expanded.contains(['*', '?', '[']) {
                 let matches: Vec<usize> = (0..host.layers.len())
@@ -1964,6 +1966,41 @@ impl Converter<'_> {
                 });
                 return;
             }
+            Origin::Archive { container, entries } => {
+                plan.kept_unchanged = false;
+                let at = self.trace.commands.get(l.step).map(|c| c.at).unwrap_or_default();
+                if !plan.add || below || !rel.is_empty() {
+                    self.script_diag(
+                        Severity::Error,
+                        "archive-bytes",
+                        format!(
+                            "the runtime build copies `{}`, the archive this container streams out, as a file; its bytes (timestamps, compression) cannot be reproduced by a stage",
+                            l.host
+                        ),
+                        at,
+                        Some("ADD the archive (which unpacks it), or copy the unpacked tree out instead".to_string()),
+                    );
+                    return;
+                }
+                // ADD unpacks a local archive into its destination: each
+                // member lands there under its path in the archive, with
+                // the modes and owners the archive carried, which are the
+                // container's.
+                for (source, inner) in entries {
+                    plan.pieces.push(Piece {
+                        container: self.reps[*container],
+                        source: source.clone(),
+                        root: source.clone(),
+                        dest: join_dest(dest, inner),
+                        host_path: l.host.clone(),
+                        needs_staging: false,
+                        known_dir: true,
+                        from_archive: true,
+                        post: Vec::new(),
+                    });
+                }
+                return;
+            }
             Origin::Written { content, mode, at } => {
                 plan.kept_unchanged = false;
                 if content.is_none() {
@@ -2011,6 +2048,7 @@ impl Converter<'_> {
             host_path: l.host.clone(),
             needs_staging,
             known_dir: below || (rel.is_empty() && known_dir),
+            from_archive: false,
             post: l.post.clone(),
         });
     }
@@ -2292,6 +2330,8 @@ struct CopyPlan {
     kept_unchanged: bool,
     /// The destination as written.
     dest: String,
+    /// The instruction is ADD (which unpacks local archives).
+    add: bool,
     /// Artifact hand-offs.
     pieces: Vec<Piece>,
 }
@@ -2311,6 +2351,9 @@ struct Piece {
     needs_staging: bool,
     /// The artifact is known to be a directory (or to sit in one).
     known_dir: bool,
+    /// A member of an archive the runtime's ADD unpacked: the owners are
+    /// the archive's, so they are kept.
+    from_archive: bool,
     /// Host post-processing to redo in the producer.
     post: Vec<PostStep>,
 }

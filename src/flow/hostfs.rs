@@ -26,6 +26,15 @@ pub enum Origin {
     },
     /// A path of the original checkout (moved or copied on the host).
     Checkout(String),
+    /// A tar archive a container streamed to a host file
+    /// (`docker run img tar -czf - -C /app dist > dist.tgz`).
+    Archive {
+        /// The container.
+        container: usize,
+        /// Each member: its absolute path in the container and its path in
+        /// the archive ("" for the archive's root, a `.` member).
+        entries: Vec<(String, String)>,
+    },
     /// A file the script wrote on the host (a redirection, `tee`, `touch`).
     Written {
         /// What it holds, when known.
@@ -284,6 +293,31 @@ impl HostFs {
             host: path.to_string(),
             merged: false,
             origin: Origin::Written { content, mode, at },
+            kind: Kind::File,
+            post: Vec::new(),
+            step,
+        });
+        Ok(())
+    }
+
+    /// A container's tar stream written to the host file `path`.
+    pub fn archive_out(
+        &mut self,
+        container: usize,
+        entries: Vec<(String, String)>,
+        path: &str,
+        step: usize,
+    ) -> Result<(), String> {
+        let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
+        if self.kind(parent).is_none() {
+            return Err(format!("the directory of `{path}` does not exist, so the redirection would fail"));
+        }
+        self.layers.retain(|l| under(&l.host, path).is_none());
+        self.taints.retain(|t| under(&t.path, path).is_none());
+        self.layers.push(Layer {
+            host: path.to_string(),
+            merged: false,
+            origin: Origin::Archive { container, entries },
             kind: Kind::File,
             post: Vec::new(),
             step,
@@ -658,7 +692,7 @@ mod tests {
             .map(|l| match &l.origin {
                 Origin::Container { path, .. } => (path.clone(), l.merged),
                 Origin::Checkout(p) => (p.clone(), l.merged),
-                Origin::Written { .. } => (String::new(), l.merged),
+                Origin::Written { .. } | Origin::Archive { .. } => (String::new(), l.merged),
             })
     }
 

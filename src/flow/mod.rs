@@ -494,6 +494,28 @@ impl Flow {
                 }
             }
         }
+        if let Some(out) = cmd
+            .redirects
+            .iter()
+            .find(|r| r.fd == 1 && r.op == ">")
+            && let Some(file) = out.target.as_lit()
+            && let Some(h) = resolve_host(&cwd, &file)
+            && let Some(entries) = tar_stream_entries(&words)
+        {
+            // `docker run img tar -czf - -C /app dist > dist.tgz`.
+            for (container_path, _) in &entries {
+                self.transfers
+                    .push((index, container_path.clone(), h.clone(), step));
+            }
+            match host.archive_out(index, entries, &h, step) {
+                Ok(()) => reads_only = true,
+                Err(message) => self.problems.push(Problem {
+                    message,
+                    at: cmd.at,
+                    help: None,
+                }),
+            }
+        }
         if let Some((pipe, 0)) = cmd.pipeline
             && let Some(next) = trace
                 .commands
@@ -837,4 +859,36 @@ fn unknown_problem(value: &Value, at: Location, what: &str) -> Problem {
         at,
         help: Some("give the value a default (`${VAR:-value}`) or pass it with --arg".to_string()),
     }
+}
+
+/// The members of `tar -c` to standard output (in any spelling) as
+/// (container path, path in the archive); None when `words` is not such a
+/// command line.
+fn tar_stream_entries(words: &[String]) -> Option<Vec<(String, String)>> {
+    let (first, args) = words.split_first()?;
+    if first.rsplit('/').next() != Some("tar") {
+        return None;
+    }
+    let t = tar::parse(args).filter(|t| t.mode == tar::TarMode::Create)?;
+    if !matches!(t.file.as_deref(), None | Some("-")) || t.members.is_empty() {
+        return None;
+    }
+    let dir = t.dir.unwrap_or_else(|| "/".to_string());
+    Some(
+        t.members
+            .iter()
+            .map(|m| {
+                let m = m.trim_end_matches('/');
+                if m == "." || m.is_empty() {
+                    (hostfs::container_path(&dir), String::new())
+                } else {
+                    let inner = m.trim_start_matches("./").to_string();
+                    (
+                        hostfs::container_path(&format!("{}/{inner}", dir.trim_end_matches('/'))),
+                        inner,
+                    )
+                }
+            })
+            .collect(),
+    )
 }
