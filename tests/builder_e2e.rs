@@ -103,8 +103,11 @@ fn check_case(case: &Path, store: &Path, work: &Path, base: &str) -> Result<(), 
     }
     let ctx = prepare(case, work);
     let opts = options(case);
-    let reference = format!("msmigrate-ref/{name}:latest");
-    let ours = format!("msmigrate-ours/{name}:latest");
+    // Tags of this run only: a concurrent run on the same engine (another
+    // checkout's tests) would otherwise tag over or remove ours.
+    let pid = std::process::id();
+    let reference = format!("msmigrate-ref/{name}:{pid}");
+    let ours = format!("msmigrate-ours/{name}:{pid}");
 
     let mut docker_args = vec![
         "build".to_string(),
