@@ -86,8 +86,14 @@ fn prepare(case: &Path, work: &Path) -> PathBuf {
 
 /// The layers of an image on the engine.
 fn layers(image: &str) -> Result<String, String> {
-    docker(&["image", "inspect", "--format", "{{json .RootFS.Layers}}", image])
-        .map(|o| String::from_utf8_lossy(&o).trim().to_string())
+    docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .RootFS.Layers}}",
+        image,
+    ])
+    .map(|o| String::from_utf8_lossy(&o).trim().to_string())
 }
 
 fn check_case(case: &Path, store: &Path, work: &Path, base: &str) -> Result<(), String> {

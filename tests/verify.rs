@@ -293,8 +293,9 @@ fn java_seed_shows_its_savings_table() {
     // scripts/e2e-toolchains): its compiler ships in the final image.
     let bloat = report["bloat"].as_array().expect("bloat");
     assert!(
-        bloat.iter().any(|b| b["path"] == "/usr/lib/jvm/java-17-openjdk-amd64/bin/javac"
-            && b["rule"] == "MS501"),
+        bloat.iter().any(
+            |b| b["path"] == "/usr/lib/jvm/java-17-openjdk-amd64/bin/javac" && b["rule"] == "MS501"
+        ),
         "{bloat:?}"
     );
 
