@@ -61,6 +61,17 @@ fn prepare(case: &Path, work: &Path) -> PathBuf {
     let name = case.file_name().unwrap();
     let ctx = work.join(name);
     common::copy_tree(case, &ctx);
+    // State the engine keeps between builds (cache mounts) is keyed by an
+    // id unique to this run, so what earlier builds left cannot show.
+    let dockerfile = ctx.join("Dockerfile");
+    let text = std::fs::read_to_string(&dockerfile).unwrap();
+    if text.contains("@RUN_ID@") {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let id = format!("{}-{}", std::process::id(), now.as_nanos());
+        std::fs::write(&dockerfile, text.replace("@RUN_ID@", &id)).unwrap();
+    }
     if ctx.join("many").is_dir() {
         for i in 0..4000 {
             std::fs::write(
@@ -73,12 +84,36 @@ fn prepare(case: &Path, work: &Path) -> PathBuf {
     ctx
 }
 
-fn check_case(case: &Path, store: &Path, work: &Path) -> Result<(), String> {
+/// The layers of an image on the engine.
+fn layers(image: &str) -> Result<String, String> {
+    docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .RootFS.Layers}}",
+        image,
+    ])
+    .map(|o| String::from_utf8_lossy(&o).trim().to_string())
+}
+
+fn check_case(case: &Path, store: &Path, work: &Path, base: &str) -> Result<(), String> {
     let name = case.file_name().unwrap().to_string_lossy().into_owned();
+    // BuildKit reads busybox:latest from the engine at each build, ours
+    // from the copy loaded at the start: if another suite re-made the tag
+    // with other content meanwhile, say so instead of reporting a diff.
+    let now = layers("busybox:latest")?;
+    if now != base {
+        return Err(format!(
+            "busybox:latest changed on the engine during the run (layers {base} then {now}): was scripts/e2e-images of another version run?"
+        ));
+    }
     let ctx = prepare(case, work);
     let opts = options(case);
-    let reference = format!("msmigrate-ref/{name}:latest");
-    let ours = format!("msmigrate-ours/{name}:latest");
+    // Tags of this run only: a concurrent run on the same engine (another
+    // checkout's tests) would otherwise tag over or remove ours.
+    let pid = std::process::id();
+    let reference = format!("msmigrate-ref/{name}:{pid}");
+    let ours = format!("msmigrate-ours/{name}:{pid}");
 
     let mut docker_args = vec![
         "build".to_string(),
@@ -227,10 +262,12 @@ fn builds_equal_buildkit_builds() {
     }
     let work = temp_dir("builder");
     let store = work.join("store");
+    let base;
     // The base images, from Docker into msmigrate's store.
     // Every case builds on busybox:latest (or scratch).
     {
         let image = "busybox:latest";
+        base = layers(image).unwrap();
         let saved = work.join("base.tar");
         docker(&["save", "-o", &saved.display().to_string(), image]).unwrap();
         run(msmigrate()
@@ -255,7 +292,7 @@ fn builds_equal_buildkit_builds() {
     );
     let mut failures = Vec::new();
     for case in &cases {
-        if let Err(e) = check_case(case, &store, &work) {
+        if let Err(e) = check_case(case, &store, &work, &base) {
             failures.push(format!(
                 "== {}\n{e}",
                 case.file_name().unwrap().to_string_lossy()

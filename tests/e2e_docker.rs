@@ -168,9 +168,38 @@ fn check_case(case: &Path) -> Result<(), String> {
     }
 }
 
+/// The builder tags must be the real toolchains of scripts/e2e-toolchains
+/// (which labels them): a stand-in or a busybox under those names would let
+/// the cases build without showing how options reach the real tools.
+fn toolchains_ready() -> Result<(), String> {
+    for tag in [
+        "golang:1.22",
+        "golang:1.7.3",
+        "openjdk:latest",
+        "maven:3-eclipse-temurin-17",
+        "gcc:13",
+        "node:20",
+    ] {
+        let label = docker(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"msmigrate.e2e.toolchains.tag\"}}",
+            tag,
+        ])
+        .unwrap_or_default();
+        if String::from_utf8_lossy(&label).trim().is_empty() {
+            return Err(format!(
+                "{tag} is not the toolchain image: run scripts/e2e-images"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn converted_images_equal_legacy_images_on_docker() {
-    if let Err(why) = engine_ready() {
+    if let Err(why) = engine_ready().and_then(|()| toolchains_ready()) {
         if std::env::var_os("MSMIGRATE_REQUIRE_DOCKER").is_some() {
             panic!("the Docker engine is required here: {why}");
         }

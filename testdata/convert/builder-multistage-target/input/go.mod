@@ -1,0 +1,3 @@
+module example.com/builder-multistage-target
+
+go 1.19

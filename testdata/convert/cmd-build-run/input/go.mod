@@ -1,0 +1,3 @@
+module example.com/cmd-build-run
+
+go 1.19

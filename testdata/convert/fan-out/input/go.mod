@@ -1,0 +1,3 @@
+module example.com/fan-out
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/function-loop
+
+go 1.19

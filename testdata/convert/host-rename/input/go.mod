@@ -1,0 +1,3 @@
+module example.com/host-rename
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/makefile-driver
+
+go 1.19

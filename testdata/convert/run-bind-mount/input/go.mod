@@ -1,0 +1,3 @@
+module example.com/run-bind-mount
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/scripts-subdir
+
+go 1.19

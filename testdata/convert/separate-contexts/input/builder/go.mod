@@ -1,0 +1,3 @@
+module example.com/separate-contexts
+
+go 1.19
