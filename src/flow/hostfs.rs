@@ -596,7 +596,21 @@ impl HostFs {
                                 .map(|r| (j, r.to_string()))
                         })
                         .collect();
-                    if inner.is_empty() {
+                    // Directories made inside the artifact after it was
+                    // copied out (`mkdir -p out/logs` in a copied `out`):
+                    // a copy onto an existing path nests, so any under it
+                    // came later. Only the innermost need making.
+                    let made: Vec<&String> = self
+                        .created_dirs
+                        .iter()
+                        .filter(|d| *d != &layer.host && under(d, &layer.host).is_some())
+                        .collect();
+                    let created: Vec<String> = made
+                        .iter()
+                        .filter(|d| !made.iter().any(|o| o != *d && under(o, d).is_some()))
+                        .filter_map(|d| under(d, path).filter(|r| !r.is_empty()).map(str::to_string))
+                        .collect();
+                    if inner.is_empty() && created.is_empty() {
                         return Resolution::Layer {
                             layer: i,
                             rel: rel.to_string(),
@@ -606,7 +620,7 @@ impl HostFs {
                         checkout: false,
                         base: Some((i, rel.to_string())),
                         layers: inner,
-                        created: Vec::new(),
+                        created,
                     };
                 }
                 if !rel.is_empty() {
@@ -746,6 +760,18 @@ mod tests {
             }
         );
         assert_eq!(fs.resolve("nothing"), Resolution::Missing);
+        // A directory made inside an extracted one is part of what is there.
+        fs.copy_out(0, "/out", "rel", 2).unwrap();
+        fs.mkdir("rel/share/doc/empty", true);
+        assert_eq!(
+            fs.resolve("rel"),
+            Resolution::Mixed {
+                checkout: false,
+                base: Some((1, String::new())),
+                layers: Vec::new(),
+                created: vec!["share/doc/empty".to_string()],
+            }
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }
