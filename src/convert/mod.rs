@@ -41,7 +41,9 @@ use serde::Serialize;
 
 use crate::dockerfile::model::{BuildOptions, Model};
 use crate::dockerfile::{self, Dockerfile, Instruction, Keyword, Span};
-use crate::flow::hostfs::{self, HostFs, Kind, Origin, PostStep, Resolution, StepWord, basename, join};
+use crate::flow::hostfs::{
+    self, HostFs, Kind, Origin, PostStep, Resolution, StepWord, basename, join,
+};
 use crate::flow::{Flow, ImageBuild, ImageRef};
 use crate::script::{Location, Trace};
 use edit::Edits;
@@ -374,7 +376,10 @@ impl Converter<'_> {
                 "host-command-not-modelled",
                 format!("{}: it may change {place}, which {reader} reads", t.reason),
                 t.at,
-                Some("move this step into a Dockerfile, or run it after the last `docker build`".to_string()),
+                Some(
+                    "move this step into a Dockerfile, or run it after the last `docker build`"
+                        .to_string(),
+                ),
             );
         }
         if !changes {
@@ -382,7 +387,9 @@ impl Converter<'_> {
         }
         let layers: Vec<hostfs::Layer> = host.layers_over(path).into_iter().cloned().collect();
         for l in layers {
-            let Some(cmd) = self.trace.commands.get(l.step) else { continue };
+            let Some(cmd) = self.trace.commands.get(l.step) else {
+                continue;
+            };
             let at = cmd.at;
             if !self.reported.insert((at.file, at.span.start, 1)) {
                 continue;
@@ -847,7 +854,12 @@ impl Converter<'_> {
                                 .split('/')
                                 .take_while(|s| !s.contains(['*', '?', '[']))
                                 .collect();
-                            self.check_host_reads(&host_then, &literal.join("/"), "the builder build", true);
+                            self.check_host_reads(
+                                &host_then,
+                                &literal.join("/"),
+                                "the builder build",
+                                true,
+                            );
                         }
                     }
                     views.push(View {
@@ -892,8 +904,15 @@ impl Converter<'_> {
                         );
                         if let Some(before) = container.host_before.clone() {
                             for m in &run.mounts {
-                                if let Some(h) = m.source.as_lit().and_then(|s| hostfs::normalize(&s)) {
-                                    self.check_host_reads(&before, &h, "the container's bind mount", true);
+                                if let Some(h) =
+                                    m.source.as_lit().and_then(|s| hostfs::normalize(&s))
+                                {
+                                    self.check_host_reads(
+                                        &before,
+                                        &h,
+                                        "the container's bind mount",
+                                        true,
+                                    );
                                 }
                             }
                         }
@@ -1165,13 +1184,21 @@ impl Converter<'_> {
                     flags.push(format!("--from={stage}"));
                     for hf in &plan.host_files {
                         let source = host_file_source(&hf.host_path);
-                        lines.push(copy_line("COPY", &flags, std::slice::from_ref(&source), &hf.dest));
+                        lines.push(copy_line(
+                            "COPY",
+                            &flags,
+                            std::slice::from_ref(&source),
+                            &hf.dest,
+                        ));
                         artifacts.push(Artifact {
                             from_stage: stage.clone(),
                             source,
                             dest: hf.dest.clone(),
                         });
-                        if !host_files.iter().any(|h: &HostFile| h.host_path == hf.host_path) {
+                        if !host_files
+                            .iter()
+                            .any(|h: &HostFile| h.host_path == hf.host_path)
+                        {
                             host_files.push(hf.clone());
                         }
                     }
@@ -1819,7 +1846,9 @@ impl Converter<'_> {
                 Origin::Container { path, .. } => path.clone(),
                 Origin::Checkout(p) => p.clone(),
                 Origin::Written { .. } => host.layers[l].host.clone(),
-                Origin::Archive { entries, .. } => entries.first().map(|e| e.0.clone()).unwrap_or_default(),
+                Origin::Archive { entries, .. } => {
+                    entries.first().map(|e| e.0.clone()).unwrap_or_default()
+                }
             };
             if expanded.contains(['*', '?', '[']) {
                 let matches: Vec<usize> = (0..host.layers.len())
@@ -1968,7 +1997,12 @@ impl Converter<'_> {
             }
             Origin::Archive { container, entries } => {
                 plan.kept_unchanged = false;
-                let at = self.trace.commands.get(l.step).map(|c| c.at).unwrap_or_default();
+                let at = self
+                    .trace
+                    .commands
+                    .get(l.step)
+                    .map(|c| c.at)
+                    .unwrap_or_default();
                 if !plan.add || below || !rel.is_empty() {
                     self.script_diag(
                         Severity::Error,
@@ -2017,7 +2051,11 @@ impl Converter<'_> {
                 }
                 plan.host_files.push(HostFile {
                     host_path: l.host.clone(),
-                    dest: if below { join_dest(dest, rel) } else { dest.to_string() },
+                    dest: if below {
+                        join_dest(dest, rel)
+                    } else {
+                        dest.to_string()
+                    },
                     content: Some(content.clone().unwrap_or_default()),
                     mode: *mode,
                 });
@@ -2390,8 +2428,7 @@ fn post_step_line(step: &PostStep, root: &str) -> String {
         .collect();
     let plain = |w: &String| {
         !w.is_empty()
-            && w
-                .chars()
+            && w.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c))
     };
     if words.iter().all(plain) {
@@ -2420,7 +2457,9 @@ fn printf_format(text: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '%' => out.push_str("%%"),
             '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\{:03o}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\{:03o}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -2438,7 +2477,8 @@ fn host_files_run(files: &[HostFile]) -> String {
     for f in files {
         let path = host_file_source(&f.host_path);
         let dir = if f.content.is_some() {
-            path.rsplit_once('/').map_or("/".to_string(), |(d, _)| d.to_string())
+            path.rsplit_once('/')
+                .map_or("/".to_string(), |(d, _)| d.to_string())
         } else {
             path.clone()
         };
@@ -2448,12 +2488,18 @@ fn host_files_run(files: &[HostFile]) -> String {
     }
     parts.push(format!(
         "mkdir -p {}",
-        dirs.iter().map(|d| sh_quote(d)).collect::<Vec<_>>().join(" ")
+        dirs.iter()
+            .map(|d| sh_quote(d))
+            .collect::<Vec<_>>()
+            .join(" ")
     ));
     for f in files {
         let path = sh_quote(&host_file_source(&f.host_path));
         if let Some(content) = &f.content {
-            parts.push(format!("printf {} > {path}", sh_quote(&printf_format(content))));
+            parts.push(format!(
+                "printf {} > {path}",
+                sh_quote(&printf_format(content))
+            ));
         }
         parts.push(format!("chmod {:o} {path}", f.mode));
     }
@@ -2637,7 +2683,9 @@ pub fn stage_name_from_tag(tag: &str) -> String {
     while name.contains("--") {
         name = name.replace("--", "-");
     }
-    let name = name.trim_matches(|c| matches!(c, '-' | '_' | '.')).to_string();
+    let name = name
+        .trim_matches(|c| matches!(c, '-' | '_' | '.'))
+        .to_string();
     if name.is_empty() {
         return "build".to_string();
     }

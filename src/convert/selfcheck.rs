@@ -47,11 +47,15 @@ pub fn check(dir: &Path, conversion: &Conversion) -> Vec<Diagnostic> {
     let file = match dockerfile::parse(output) {
         Ok(f) => f,
         Err(e) => {
-            diag(format!("the emitted Dockerfile does not parse: {}", e.message()), e.span().start);
+            diag(
+                format!("the emitted Dockerfile does not parse: {}", e.message()),
+                e.span().start,
+            );
             return out;
         }
     };
-    let targets: Vec<(Option<String>, BTreeMap<String, String>)> = if conversion.targets.is_empty() {
+    let targets: Vec<(Option<String>, BTreeMap<String, String>)> = if conversion.targets.is_empty()
+    {
         vec![(None, conversion.build_args.clone())]
     } else {
         conversion
@@ -75,7 +79,13 @@ pub fn check(dir: &Path, conversion: &Conversion) -> Vec<Diagnostic> {
         );
         if let Some(e) = model.error() {
             diag(
-                format!("the emitted Dockerfile does not build{}: {}", target.map(|t| format!(" with --target {t}")).unwrap_or_default(), e.message()),
+                format!(
+                    "the emitted Dockerfile does not build{}: {}",
+                    target
+                        .map(|t| format!(" with --target {t}"))
+                        .unwrap_or_default(),
+                    e.message()
+                ),
                 e.span().map_or(0, |s| s.start),
             );
             continue;
@@ -89,7 +99,9 @@ pub fn check(dir: &Path, conversion: &Conversion) -> Vec<Diagnostic> {
             if e.kind == EdgeKind::CopyFrom
                 && let Source::Image(reference) = &e.source
                 && looks_like_stage(reference)
-                && !stage_names.iter().any(|n| n.eq_ignore_ascii_case(reference))
+                && !stage_names
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(reference))
             {
                 diag(
                     format!("`--from={reference}` names no stage of the emitted Dockerfile"),
@@ -98,18 +110,24 @@ pub fn check(dir: &Path, conversion: &Conversion) -> Vec<Diagnostic> {
             }
         }
         for (i, instr) in file.instructions.iter().enumerate() {
-            if !matches!(instr.keyword, Keyword::Copy | Keyword::Add) || instr.flag("from").is_some() {
+            if !matches!(instr.keyword, Keyword::Copy | Keyword::Add)
+                || instr.flag("from").is_some()
+            {
                 continue;
             }
             if model.stage_of(i).is_some_and(|s| !model.is_reachable(s)) {
                 continue;
             }
-            let Some((_, sources)) = instr.args.split_last() else { continue };
+            let Some((_, sources)) = instr.args.split_last() else {
+                continue;
+            };
             for w in sources {
                 if w.text.starts_with("<<") || w.text.contains("://") {
                     continue;
                 }
-                let Ok(expanded) = model.expand(i, &w.text) else { continue };
+                let Ok(expanded) = model.expand(i, &w.text) else {
+                    continue;
+                };
                 let rel = expanded.word.trim_start_matches('/').to_string();
                 let full = join_rel(context, &rel);
                 if let Some(problem) = context_problem(dir, context, &rel, &full, ignore.as_ref()) {
@@ -156,7 +174,9 @@ fn context_problem(
     }
     let on_disk = dir.join(full);
     if std::fs::symlink_metadata(&on_disk).is_err() {
-        return Some("is not in the checkout, so the build would fail with \"not found\"".to_string());
+        return Some(
+            "is not in the checkout, so the build would fail with \"not found\"".to_string(),
+        );
     }
     if !normalized.is_empty()
         && let Some(rules) = ignore
@@ -172,8 +192,15 @@ fn context_problem(
 fn walk_matches(dir: &Path, pattern: &str, ignore: Option<&Rules>, context: &str) -> bool {
     let depth = pattern.split('/').count();
     let prefix = context.trim_start_matches("./").trim_start_matches('.');
-    for entry in walkdir::WalkDir::new(dir).min_depth(1).max_depth(depth).into_iter().flatten() {
-        let Ok(rel) = entry.path().strip_prefix(dir) else { continue };
+    for entry in walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(depth)
+        .into_iter()
+        .flatten()
+    {
+        let Ok(rel) = entry.path().strip_prefix(dir) else {
+            continue;
+        };
         let rel = rel.to_string_lossy();
         if !super::glob_match(pattern, &rel) {
             continue;
@@ -228,7 +255,9 @@ mod tests {
     #[test]
     fn a_sound_output_passes() {
         let dir = checkout();
-        let c = conversion("FROM gcc:13 AS build\nCOPY src /src\nCOPY src/*.c /x/\n\nFROM busybox:1\nCOPY --from=build /src /app\n");
+        let c = conversion(
+            "FROM gcc:13 AS build\nCOPY src /src\nCOPY src/*.c /x/\n\nFROM busybox:1\nCOPY --from=build /src /app\n",
+        );
         assert!(check(&dir, &c).is_empty(), "{:?}", check(&dir, &c));
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -236,13 +265,27 @@ mod tests {
     #[test]
     fn missing_ignored_and_unknown_stage_are_caught() {
         let dir = checkout();
-        let c = conversion("FROM busybox:1\nCOPY bin /out\nCOPY secret.txt /\nCOPY --from=builder /a /b\nCOPY src/*.go /x/\n");
+        let c = conversion(
+            "FROM busybox:1\nCOPY bin /out\nCOPY secret.txt /\nCOPY --from=builder /a /b\nCOPY src/*.go /x/\n",
+        );
         let found: Vec<String> = check(&dir, &c).into_iter().map(|d| d.message).collect();
         assert_eq!(found.len(), 4, "{found:?}");
         assert!(found[0].contains("`--from=builder`"), "{found:?}");
-        assert!(found.iter().any(|m| m.starts_with("`bin` is not in the checkout")));
-        assert!(found.iter().any(|m| m.starts_with("`secret.txt` is hidden")));
-        assert!(found.iter().any(|m| m.starts_with("`src/*.go` matches nothing")));
+        assert!(
+            found
+                .iter()
+                .any(|m| m.starts_with("`bin` is not in the checkout"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|m| m.starts_with("`secret.txt` is hidden"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|m| m.starts_with("`src/*.go` matches nothing"))
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 

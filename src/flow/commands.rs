@@ -55,13 +55,21 @@ pub enum Op {
     /// `rm [-r] [-f]`, `rmdir`.
     Remove { path: String },
     /// `cp [-r|-a|-p] SRC DST` (`contents`: the source ends in `/.`).
-    Copy { src: String, dst: String, contents: bool },
+    Copy {
+        src: String,
+        dst: String,
+        contents: bool,
+    },
     /// `mv SRC DST`.
     Move { src: String, dst: String },
     /// `ln -s TARGET LINK`.
     Symlink { link: String, target: String },
     /// `chmod [-R] MODE PATH`.
-    Chmod { mode: String, path: String, recursive: bool },
+    Chmod {
+        mode: String,
+        path: String,
+        recursive: bool,
+    },
     /// `touch PATH`: creates an empty file when nothing is there.
     Touch { path: String },
     /// A file written through a redirection or `tee`.
@@ -104,39 +112,189 @@ pub enum Word {
 /// Commands that read, print or check and never write a file a build
 /// reads (their standard output, when redirected, is handled apart).
 const INERT: &[&str] = &[
-    "echo", "printf", "cd", "pushd", "popd", "pwd", "export", "local", "declare", "typeset",
-    "readonly", "unset", "set", "shopt", "shift", "source", ".", "eval", "trap", "exit", "return",
-    "break", "continue", ":", "true", "false", "read", "test", "[", "[[", "dirname", "basename",
-    "realpath", "readlink", "cat", "head", "tail", "wc", "grep", "egrep", "fgrep", "ls", "which",
-    "type", "command", "hash", "sleep", "wait", "id", "whoami", "date", "uname", "hostname", "env",
-    "printenv", "nproc", "getconf", "seq", "expr", "cut", "tr", "sort", "uniq", "awk", "jq",
-    "sha256sum", "sha1sum", "md5sum", "cksum", "stat", "du", "df", "file", "tput", "logger",
-    "diff", "cmp", "comm", "column", "fold", "rev", "tac", "nl", "od", "xxd", "hexdump", "tty",
-    "clear", "ps", "groups", "getent", "lsb_release", "arch", "umask", "ulimit", "let",
-    "mktemp", "kill", "trap", "wait", "times", "history", "alias", "unalias",
+    "echo",
+    "printf",
+    "cd",
+    "pushd",
+    "popd",
+    "pwd",
+    "export",
+    "local",
+    "declare",
+    "typeset",
+    "readonly",
+    "unset",
+    "set",
+    "shopt",
+    "shift",
+    "source",
+    ".",
+    "eval",
+    "trap",
+    "exit",
+    "return",
+    "break",
+    "continue",
+    ":",
+    "true",
+    "false",
+    "read",
+    "test",
+    "[",
+    "[[",
+    "dirname",
+    "basename",
+    "realpath",
+    "readlink",
+    "cat",
+    "head",
+    "tail",
+    "wc",
+    "grep",
+    "egrep",
+    "fgrep",
+    "ls",
+    "which",
+    "type",
+    "command",
+    "hash",
+    "sleep",
+    "wait",
+    "id",
+    "whoami",
+    "date",
+    "uname",
+    "hostname",
+    "env",
+    "printenv",
+    "nproc",
+    "getconf",
+    "seq",
+    "expr",
+    "cut",
+    "tr",
+    "sort",
+    "uniq",
+    "awk",
+    "jq",
+    "sha256sum",
+    "sha1sum",
+    "md5sum",
+    "cksum",
+    "stat",
+    "du",
+    "df",
+    "file",
+    "tput",
+    "logger",
+    "diff",
+    "cmp",
+    "comm",
+    "column",
+    "fold",
+    "rev",
+    "tac",
+    "nl",
+    "od",
+    "xxd",
+    "hexdump",
+    "tty",
+    "clear",
+    "ps",
+    "groups",
+    "getent",
+    "lsb_release",
+    "arch",
+    "umask",
+    "ulimit",
+    "let",
+    "mktemp",
+    "kill",
+    "trap",
+    "wait",
+    "times",
+    "history",
+    "alias",
+    "unalias",
 ];
 
 /// `git` subcommands that only read the repository.
 const GIT_READS: &[&str] = &[
-    "rev-parse", "describe", "log", "show", "status", "diff", "branch", "tag", "rev-list",
-    "ls-files", "ls-remote", "config", "remote", "symbolic-ref", "name-rev", "cat-file", "blame",
-    "shortlog", "for-each-ref", "merge-base", "version", "--version",
+    "rev-parse",
+    "describe",
+    "log",
+    "show",
+    "status",
+    "diff",
+    "branch",
+    "tag",
+    "rev-list",
+    "ls-files",
+    "ls-remote",
+    "config",
+    "remote",
+    "symbolic-ref",
+    "name-rev",
+    "cat-file",
+    "blame",
+    "shortlog",
+    "for-each-ref",
+    "merge-base",
+    "version",
+    "--version",
 ];
 
 /// `docker` subcommands that change nothing on the host (the ones that do,
 /// `cp`, `run`, `build`..., are recognized by the flow before this table).
 const DOCKER_READS: &[&str] = &[
-    "images", "image", "ps", "inspect", "version", "info", "login", "logout", "push", "pull",
-    "tag", "rm", "rmi", "stop", "kill", "wait", "start", "logs", "network", "volume", "system",
-    "buildx", "manifest", "container", "history", "top", "stats", "events", "port", "rename",
-    "pause", "unpause", "restart", "exec", "attach", "update", "search", "context", "plugin",
+    "images",
+    "image",
+    "ps",
+    "inspect",
+    "version",
+    "info",
+    "login",
+    "logout",
+    "push",
+    "pull",
+    "tag",
+    "rm",
+    "rmi",
+    "stop",
+    "kill",
+    "wait",
+    "start",
+    "logs",
+    "network",
+    "volume",
+    "system",
+    "buildx",
+    "manifest",
+    "container",
+    "history",
+    "top",
+    "stats",
+    "events",
+    "port",
+    "rename",
+    "pause",
+    "unpause",
+    "restart",
+    "exec",
+    "attach",
+    "update",
+    "search",
+    "context",
+    "plugin",
 ];
 
 /// Tools that rewrite their file operands in place.
 const TRANSFORMS: &[&str] = &["strip", "objcopy", "upx", "patchelf", "chrpath", "sstrip"];
 
 /// Compression tools: filters when they have no file operand (or `-c`).
-const COMPRESSORS: &[&str] = &["gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "zstd", "lz4"];
+const COMPRESSORS: &[&str] = &[
+    "gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "zstd", "lz4",
+];
 
 /// The command name without a directory and its `sudo`/`env` prefixes,
 /// and the index of its first argument.
@@ -191,7 +349,11 @@ pub fn classify(cmd: &Command) -> Effect {
         };
     };
     let Some(cwd) = cwd_of(cmd) else {
-        return unknown_here(cmd, "its working directory is not known statically", &words[first..]);
+        return unknown_here(
+            cmd,
+            "its working directory is not known statically",
+            &words[first..],
+        );
     };
     let args = &words[first..];
     let mut ops = Vec::new();
@@ -204,7 +366,10 @@ pub fn classify(cmd: &Command) -> Effect {
         let Some(target) = r.target.as_lit() else {
             return Effect::Unknown {
                 touches: vec![cwd.clone()],
-                reason: format!("it writes to `{}`, which cannot be known statically", r.target),
+                reason: format!(
+                    "it writes to `{}`, which cannot be known statically",
+                    r.target
+                ),
             };
         };
         if target.starts_with("/dev/") || target.starts_with('&') {
@@ -284,10 +449,18 @@ fn effect_of(name: &str, args: &[Option<String>], cwd: &str, cmd: &Command) -> E
             if filter {
                 Effect::Inert
             } else {
-                unknown_here(cmd, &format!("`{n}` replaces its operands with other files"), args)
+                unknown_here(
+                    cmd,
+                    &format!("`{n}` replaces its operands with other files"),
+                    args,
+                )
             }
         }
-        _ => unknown_here(cmd, &format!("`{name}` is not a command msmigrate models"), args),
+        _ => unknown_here(
+            cmd,
+            &format!("`{name}` is not a command msmigrate models"),
+            args,
+        ),
     }
 }
 
@@ -360,11 +533,16 @@ fn file_command(name: &str, args: &[String], cwd: &str, cmd: &Command) -> Effect
         // unless it is a copy into the setup.
         return match name {
             "mkdir" | "rm" | "rmdir" | "chmod" | "touch" | "chown" | "chgrp" => {
-                let inside: Vec<String> = operands.iter().filter_map(|p| host_path(cwd, p)).collect();
+                let inside: Vec<String> =
+                    operands.iter().filter_map(|p| host_path(cwd, p)).collect();
                 if inside.is_empty() {
                     Effect::Inert
                 } else {
-                    unknown_here(cmd, "it mixes paths inside and outside the setup directory", &lits)
+                    unknown_here(
+                        cmd,
+                        "it mixes paths inside and outside the setup directory",
+                        &lits,
+                    )
                 }
             }
             _ => unknown_here(cmd, "a path outside the setup directory is involved", &lits),
@@ -373,7 +551,10 @@ fn file_command(name: &str, args: &[String], cwd: &str, cmd: &Command) -> Effect
     match name {
         "mkdir" => {
             let parents = has_flag(&opts, 'p', "--parents");
-            if opts.iter().any(|o| o.starts_with("-m") || o.starts_with("--mode")) {
+            if opts
+                .iter()
+                .any(|o| o.starts_with("-m") || o.starts_with("--mode"))
+            {
                 return unknown_here(cmd, "`mkdir -m` is not modelled", &lits);
             }
             Effect::Ops(
@@ -388,18 +569,42 @@ fn file_command(name: &str, args: &[String], cwd: &str, cmd: &Command) -> Effect
             let supported = |o: &&str| match name {
                 "cp" => matches!(
                     *o,
-                    "-r" | "-R" | "-a" | "-p" | "-f" | "-v" | "-rf" | "-fr" | "-Rf" | "-rp" | "-pr"
-                        | "-av" | "-rv" | "-Rp" | "-af" | "--recursive" | "--archive"
-                        | "--force" | "--verbose" | "--preserve"
+                    "-r" | "-R"
+                        | "-a"
+                        | "-p"
+                        | "-f"
+                        | "-v"
+                        | "-rf"
+                        | "-fr"
+                        | "-Rf"
+                        | "-rp"
+                        | "-pr"
+                        | "-av"
+                        | "-rv"
+                        | "-Rp"
+                        | "-af"
+                        | "--recursive"
+                        | "--archive"
+                        | "--force"
+                        | "--verbose"
+                        | "--preserve"
                 ),
                 "mv" => matches!(*o, "-f" | "-v" | "--force" | "--verbose"),
                 _ => false,
             };
             if name == "install" || !opts.iter().all(supported) {
-                return unknown_here(cmd, &format!("`{name}` with these options is not modelled"), &lits);
+                return unknown_here(
+                    cmd,
+                    &format!("`{name}` with these options is not modelled"),
+                    &lits,
+                );
             }
             if paths.len() != 2 {
-                return unknown_here(cmd, &format!("`{name}` of several sources is not modelled"), &lits);
+                return unknown_here(
+                    cmd,
+                    &format!("`{name}` of several sources is not modelled"),
+                    &lits,
+                );
             }
             let contents = operands[0].ends_with("/.");
             if name == "cp" {
@@ -418,10 +623,14 @@ fn file_command(name: &str, args: &[String], cwd: &str, cmd: &Command) -> Effect
         "chmod" => {
             let recursive = has_flag(&opts, 'R', "--recursive");
             // A symbolic mode starting with `-` (`chmod -x f`) is taken as an option.
-            let mode_opt = opts.iter().find(|o| !matches!(**o, "-R" | "--recursive" | "-v" | "-f"));
+            let mode_opt = opts
+                .iter()
+                .find(|o| !matches!(**o, "-R" | "--recursive" | "-v" | "-f"));
             let (mode, targets) = match mode_opt {
                 Some(m) if parse_mode(m).is_some() => (m.to_string(), paths),
-                Some(_) => return unknown_here(cmd, "these `chmod` options are not modelled", &lits),
+                Some(_) => {
+                    return unknown_here(cmd, "these `chmod` options are not modelled", &lits);
+                }
                 None if paths.len() >= 2 => (operands[0].to_string(), paths[1..].to_vec()),
                 None => return unknown_here(cmd, "`chmod` without a mode", &lits),
             };
@@ -482,7 +691,11 @@ fn tar_command(args: &[String], cwd: &str, cmd: &Command) -> Effect {
         },
         TarMode::Extract => {
             if t.strip_components > 0 || !t.members.is_empty() {
-                return unknown_here(cmd, "`tar -x` of chosen members or with --strip-components is modelled only for a container's stream", &lits);
+                return unknown_here(
+                    cmd,
+                    "`tar -x` of chosen members or with --strip-components is modelled only for a container's stream",
+                    &lits,
+                );
             }
             let dir = t.dir.as_deref().unwrap_or(".");
             let Some(dir) = host_path(cwd, dir) else {
@@ -492,7 +705,13 @@ fn tar_command(args: &[String], cwd: &str, cmd: &Command) -> Effect {
                 None | Some("-") => None,
                 Some(f) => match host_path(cwd, f) {
                     Some(p) => Some(p),
-                    None => return unknown_here(cmd, "it unpacks an archive from outside the setup", &lits),
+                    None => {
+                        return unknown_here(
+                            cmd,
+                            "it unpacks an archive from outside the setup",
+                            &lits,
+                        );
+                    }
                 },
             };
             Effect::Ops(vec![Op::Untar { archive, dir }])
@@ -501,15 +720,17 @@ fn tar_command(args: &[String], cwd: &str, cmd: &Command) -> Effect {
 }
 
 fn sed_command(args: &[String], cwd: &str, cmd: &Command) -> Effect {
-    let in_place = args
-        .iter()
-        .any(|a| a == "-i" || a.starts_with("-i") && !a.starts_with("--") || a.starts_with("--in-place"));
+    let in_place = args.iter().any(|a| {
+        a == "-i" || a.starts_with("-i") && !a.starts_with("--") || a.starts_with("--in-place")
+    });
     if !in_place {
         return Effect::Inert;
     }
     // `sed -i [-e] SCRIPT FILE...`: the files are the operands after the script.
     let mut words = Vec::new();
-    let mut script_seen = args.iter().any(|a| a == "-e" || a == "-f" || a.starts_with("--expression"));
+    let mut script_seen = args
+        .iter()
+        .any(|a| a == "-e" || a == "-f" || a.starts_with("--expression"));
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -551,11 +772,23 @@ fn transform(name: &str, args: &[String], cwd: &str, cmd: &Command) -> Effect {
         "strip" => &["-o", "-R", "-K", "-N", "-F", "-I", "-O"],
         "objcopy" => &["-j", "-R", "-K", "-N", "-I", "-O", "-B", "-F"],
         "upx" => &["-o"],
-        "patchelf" => &["--set-interpreter", "--set-rpath", "--add-rpath", "--replace-needed", "--add-needed", "--remove-needed", "--set-soname"],
+        "patchelf" => &[
+            "--set-interpreter",
+            "--set-rpath",
+            "--add-rpath",
+            "--replace-needed",
+            "--add-needed",
+            "--remove-needed",
+            "--set-soname",
+        ],
         _ => &[],
     };
     if args.iter().any(|a| a == "-o" || a.starts_with("--output")) {
-        return unknown_here(cmd, &format!("`{name} -o` writes another file, which is not modelled"), &lits);
+        return unknown_here(
+            cmd,
+            &format!("`{name} -o` writes another file, which is not modelled"),
+            &lits,
+        );
     }
     let mut words = vec![Word::Lit(name.to_string())];
     let mut i = 0;
@@ -578,14 +811,24 @@ fn transform(name: &str, args: &[String], cwd: &str, cmd: &Command) -> Effect {
                     operands += 1;
                     words.push(Word::Path(p));
                 }
-                None => return unknown_here(cmd, &format!("`{name}` of a file outside the setup"), &lits),
+                None => {
+                    return unknown_here(
+                        cmd,
+                        &format!("`{name}` of a file outside the setup"),
+                        &lits,
+                    );
+                }
             }
         }
         i += 1;
     }
     // objcopy IN OUT writes OUT: only the in-place form is a transformation.
     if operands == 0 || (name == "objcopy" && operands != 1) {
-        return unknown_here(cmd, &format!("this `{name}` command line is not modelled"), &lits);
+        return unknown_here(
+            cmd,
+            &format!("this `{name}` command line is not modelled"),
+            &lits,
+        );
     }
     Effect::Transform(Transform {
         tool: name.to_string(),
@@ -614,7 +857,11 @@ fn heredoc(cmd: &Command) -> Option<String> {
         .iter()
         .find(|r| r.fd == 0 && matches!(r.op.as_str(), "<<" | "<<-" | "<<<"))?;
     let body = r.target.as_lit()?;
-    Some(if r.op == "<<<" { format!("{body}\n") } else { body })
+    Some(if r.op == "<<<" {
+        format!("{body}\n")
+    } else {
+        body
+    })
 }
 
 /// bash's builtin `echo`: `-n`, `-e` and `-E` clusters lead.
@@ -622,7 +869,8 @@ pub fn echo(args: &[String]) -> Option<String> {
     let mut newline = true;
     let mut i = 0;
     while let Some(a) = args.get(i) {
-        if a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| matches!(c, 'n' | 'e' | 'E')) {
+        if a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| matches!(c, 'n' | 'e' | 'E'))
+        {
             if a.contains('e') {
                 return None; // escapes: not modelled
             }
@@ -715,7 +963,9 @@ pub fn apply_mode(mode: &str, old: u32, is_dir: bool) -> Option<u32> {
             if !"+-=".contains(op) {
                 return None;
             }
-            let perm_end = rest[1..].find(['+', '-', '=']).map_or(rest.len(), |p| p + 1);
+            let perm_end = rest[1..]
+                .find(['+', '-', '='])
+                .map_or(rest.len(), |p| p + 1);
             let perms = &rest[1..perm_end];
             let mut bits = 0;
             for p in perms.chars() {
@@ -734,7 +984,15 @@ pub fn apply_mode(mode: &str, old: u32, is_dir: bool) -> Option<u32> {
             cur = match op {
                 '+' => cur | bits,
                 '-' => cur & !bits,
-                _ => (cur & !(mask & 0o777 | if who.contains(['u', 'g', 'a']) || who.is_empty() { mask & 0o6000 } else { 0 })) | bits,
+                _ => {
+                    (cur & !(mask & 0o777
+                        | if who.contains(['u', 'g', 'a']) || who.is_empty() {
+                            mask & 0o6000
+                        } else {
+                            0
+                        }))
+                        | bits
+                }
             };
             rest = &rest[perm_end..];
         }

@@ -259,29 +259,43 @@ impl HostFs {
     ) -> Result<(), String> {
         let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
         if self.kind(parent).is_none() {
-            return Err(format!("the directory of `{path}` does not exist, so the write would fail"));
+            return Err(format!(
+                "the directory of `{path}` does not exist, so the write would fail"
+            ));
         }
         let (content, mode) = match self.resolve(path) {
-            Resolution::Layer { layer, rel } if rel.is_empty() => match &self.layers[layer].origin {
-                Origin::Written { content: old, mode, .. } => (
-                    if append {
-                        old.clone().zip(content).map(|(a, b)| a + &b)
-                    } else {
-                        content
-                    },
-                    *mode,
-                ),
-                _ if append => (None, 0o644),
-                // Truncating keeps the file's mode; an artifact's is not known.
-                _ => return Err(format!("`{path}` is an artifact; overwriting it on the host is not modelled")),
-            },
+            Resolution::Layer { layer, rel } if rel.is_empty() => {
+                match &self.layers[layer].origin {
+                    Origin::Written {
+                        content: old, mode, ..
+                    } => (
+                        if append {
+                            old.clone().zip(content).map(|(a, b)| a + &b)
+                        } else {
+                            content
+                        },
+                        *mode,
+                    ),
+                    _ if append => (None, 0o644),
+                    // Truncating keeps the file's mode; an artifact's is not known.
+                    _ => {
+                        return Err(format!(
+                            "`{path}` is an artifact; overwriting it on the host is not modelled"
+                        ));
+                    }
+                }
+            }
             Resolution::Checkout if self.checkout_kind(path) == Some(Kind::File) => {
                 let mode = std::fs::metadata(self.root.join(path))
                     .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777)
                     .unwrap_or(0o644);
                 let old = self.checkout_text(path);
                 (
-                    if append { old.zip(content).map(|(a, b)| a + &b) } else { content },
+                    if append {
+                        old.zip(content).map(|(a, b)| a + &b)
+                    } else {
+                        content
+                    },
                     mode,
                 )
             }
@@ -310,7 +324,9 @@ impl HostFs {
     ) -> Result<(), String> {
         let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
         if self.kind(parent).is_none() {
-            return Err(format!("the directory of `{path}` does not exist, so the redirection would fail"));
+            return Err(format!(
+                "the directory of `{path}` does not exist, so the redirection would fail"
+            ));
         }
         self.layers.retain(|l| under(&l.host, path).is_none());
         self.taints.retain(|t| under(&t.path, path).is_none());
@@ -608,7 +624,9 @@ impl HostFs {
                     let created: Vec<String> = made
                         .iter()
                         .filter(|d| !made.iter().any(|o| o != *d && under(o, d).is_some()))
-                        .filter_map(|d| under(d, path).filter(|r| !r.is_empty()).map(str::to_string))
+                        .filter_map(|d| {
+                            under(d, path).filter(|r| !r.is_empty()).map(str::to_string)
+                        })
                         .collect();
                     if inner.is_empty() && created.is_empty() {
                         return Resolution::Layer {
@@ -646,18 +664,23 @@ impl HostFs {
         // Directories the script created hold nothing of the checkout: a
         // fresh checkout does not have them, so only real content counts.
         // Those that nothing else fills must be made by the output.
-        let created: Vec<String> = self
-            .created_dirs
-            .iter()
-            .filter_map(|d| under(d, path))
-            .filter(|rel| {
-                let full = join(path, rel);
-                self.checkout_kind(&full).is_none()
-                    && !self.created_dirs.iter().any(|o| o != &full && under(o, &full).is_some())
-                    && !self.layers.iter().any(|l| under(&l.host, &full).is_some() || under(&full, &l.host).is_some())
-            })
-            .map(str::to_string)
-            .collect();
+        let created: Vec<String> =
+            self.created_dirs
+                .iter()
+                .filter_map(|d| under(d, path))
+                .filter(|rel| {
+                    let full = join(path, rel);
+                    self.checkout_kind(&full).is_none()
+                        && !self
+                            .created_dirs
+                            .iter()
+                            .any(|o| o != &full && under(o, &full).is_some())
+                        && !self.layers.iter().any(|l| {
+                            under(&l.host, &full).is_some() || under(&full, &l.host).is_some()
+                        })
+                })
+                .map(str::to_string)
+                .collect();
         let checkout = self.checkout_kind(path).is_some();
         match (checkout, layers.is_empty() && created.is_empty()) {
             (true, true) => Resolution::Checkout,

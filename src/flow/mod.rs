@@ -494,10 +494,7 @@ impl Flow {
                 }
             }
         }
-        if let Some(out) = cmd
-            .redirects
-            .iter()
-            .find(|r| r.fd == 1 && r.op == ">")
+        if let Some(out) = cmd.redirects.iter().find(|r| r.fd == 1 && r.op == ">")
             && let Some(file) = out.target.as_lit()
             && let Some(h) = resolve_host(&cwd, &file)
             && let Some(entries) = tar_stream_entries(&words)
@@ -553,8 +550,11 @@ impl Flow {
             return false;
         }
         let next_words: Option<Vec<String>> = next.argv.iter().map(|a| a.value.as_lit()).collect();
-        let Some(next_words) = next_words else { return false };
-        let Some((name, first)) = commands::command_name(&next_words.iter().cloned().map(Some).collect::<Vec<_>>())
+        let Some(next_words) = next_words else {
+            return false;
+        };
+        let Some((name, first)) =
+            commands::command_name(&next_words.iter().cloned().map(Some).collect::<Vec<_>>())
         else {
             return false;
         };
@@ -568,7 +568,9 @@ impl Flow {
         if !matches!(extract.file.as_deref(), None | Some("-")) {
             return false;
         }
-        let Some(cwd) = commands::cwd_of(next) else { return false };
+        let Some(cwd) = commands::cwd_of(next) else {
+            return false;
+        };
         let Some(dest) = resolve_host(&cwd, extract.dir.as_deref().unwrap_or(".")) else {
             return false;
         };
@@ -581,8 +583,16 @@ impl Flow {
         for m in &create.members {
             let m = m.trim_end_matches('/');
             let is_dot = m == "." || m == "./";
-            let components = if is_dot { 1 } else { m.split('/').filter(|c| !c.is_empty() && *c != ".").count() };
-            let container = if is_dot { dir.clone() } else { format!("{}/{m}", dir.trim_end_matches('/')) };
+            let components = if is_dot {
+                1
+            } else {
+                m.split('/').filter(|c| !c.is_empty() && *c != ".").count()
+            };
+            let container = if is_dot {
+                dir.clone()
+            } else {
+                format!("{}/{m}", dir.trim_end_matches('/'))
+            };
             let host_dir = match (is_dot, extract.strip_components) {
                 (true, 0 | 1) => dest.clone(),
                 (false, 0) => join(&dest, m.trim_start_matches("./")),
@@ -676,9 +686,15 @@ impl Flow {
             Op::Symlink { link, target } => taint(
                 host,
                 &link,
-                format!("`{link}` is a symbolic link to `{target}` made on the host, which is not modelled"),
+                format!(
+                    "`{link}` is a symbolic link to `{target}` made on the host, which is not modelled"
+                ),
             ),
-            Op::Chmod { mode, path, recursive } => {
+            Op::Chmod {
+                mode,
+                path,
+                recursive,
+            } => {
                 let is_artifact = matches!(host.resolve(&path), hostfs::Resolution::Layer { layer, .. }
                     if matches!(host.layers[layer].origin, hostfs::Origin::Container { .. }));
                 if is_artifact {
@@ -693,15 +709,29 @@ impl Flow {
                         at: cmd.at,
                     });
                 } else if recursive || !host.chmod_written(&path, &mode) {
-                    taint(host, &path, format!("`chmod {mode}` changes `{path}`, which is not an artifact or a file the script wrote"));
+                    taint(
+                        host,
+                        &path,
+                        format!(
+                            "`chmod {mode}` changes `{path}`, which is not an artifact or a file the script wrote"
+                        ),
+                    );
                 }
             }
             Op::Touch { path } => {
-                if host.kind(&path).is_none() && host.write_file(&path, Some(String::new()), false, cmd.at, step).is_err() {
+                if host.kind(&path).is_none()
+                    && host
+                        .write_file(&path, Some(String::new()), false, cmd.at, step)
+                        .is_err()
+                {
                     taint(host, &path, "this `touch` is not modelled".to_string());
                 }
             }
-            Op::Write { path, content, append } => {
+            Op::Write {
+                path,
+                content,
+                append,
+            } => {
                 let content = content.or_else(|| self.cat_content(host, cmd));
                 if let Err(why) = host.write_file(&path, content, append, cmd.at, step) {
                     taint(host, &path, why);
@@ -727,7 +757,11 @@ impl Flow {
                         ),
                     });
                 }
-                taint(host, &dir, "`tar -x` unpacks files whose names are not known here".to_string());
+                taint(
+                    host,
+                    &dir,
+                    "`tar -x` unpacks files whose names are not known here".to_string(),
+                );
             }
         }
     }
@@ -735,8 +769,13 @@ impl Flow {
     /// What `cat FILE...` prints when every file is a checkout file or one
     /// the script wrote with known content.
     fn cat_content(&self, host: &HostFs, cmd: &Command) -> Option<String> {
-        let words: Vec<String> = cmd.argv.iter().map(|a| a.value.as_lit()).collect::<Option<_>>()?;
-        let (name, first) = commands::command_name(&words.iter().cloned().map(Some).collect::<Vec<_>>())?;
+        let words: Vec<String> = cmd
+            .argv
+            .iter()
+            .map(|a| a.value.as_lit())
+            .collect::<Option<_>>()?;
+        let (name, first) =
+            commands::command_name(&words.iter().cloned().map(Some).collect::<Vec<_>>())?;
         if name != "cat" || words.len() <= first {
             return None;
         }
@@ -749,10 +788,14 @@ impl Flow {
             let p = resolve_host(&cwd, f)?;
             match host.resolve(&p) {
                 hostfs::Resolution::Checkout => out.push_str(&host.checkout_text(&p)?),
-                hostfs::Resolution::Layer { layer, rel } if rel.is_empty() => match &host.layers[layer].origin {
-                    hostfs::Origin::Written { content: Some(c), .. } => out.push_str(c),
-                    _ => return None,
-                },
+                hostfs::Resolution::Layer { layer, rel } if rel.is_empty() => {
+                    match &host.layers[layer].origin {
+                        hostfs::Origin::Written {
+                            content: Some(c), ..
+                        } => out.push_str(c),
+                        _ => return None,
+                    }
+                }
                 _ => return None,
             }
         }

@@ -35,9 +35,22 @@ pub struct Tar {
 
 /// Options that change nothing the archive holds or the unpacked files are.
 const HARMLESS_LONG: &[&str] = &[
-    "--verbose", "--numeric-owner", "--preserve-permissions", "--same-permissions",
-    "--no-same-owner", "--same-owner", "--gzip", "--gunzip", "--bzip2", "--xz", "--auto-compress",
-    "--totals", "--overwrite", "--keep-old-files", "--no-overwrite-dir", "--warning=no-unknown-keyword",
+    "--verbose",
+    "--numeric-owner",
+    "--preserve-permissions",
+    "--same-permissions",
+    "--no-same-owner",
+    "--same-owner",
+    "--gzip",
+    "--gunzip",
+    "--bzip2",
+    "--xz",
+    "--auto-compress",
+    "--totals",
+    "--overwrite",
+    "--keep-old-files",
+    "--no-overwrite-dir",
+    "--warning=no-unknown-keyword",
 ];
 
 /// Parses the words after `tar`. None when the line uses something not
@@ -66,7 +79,14 @@ pub fn parse(args: &[String]) -> Option<Tar> {
     }
     for p in std::mem::take(&mut pending) {
         let v = words.next()?.clone();
-        apply_valued(p, v, &mut file, &mut dir, &members, &mut dir_changed_after_member);
+        apply_valued(
+            p,
+            v,
+            &mut file,
+            &mut dir,
+            &members,
+            &mut dir_changed_after_member,
+        );
     }
     while let Some(w) = words.next() {
         if let Some(long) = w.strip_prefix("--") {
@@ -105,8 +125,19 @@ pub fn parse(args: &[String]) -> Option<Tar> {
                 if !valued.is_empty() {
                     // The value is the rest of the cluster, or the next word.
                     let rest: String = chars[i + 1..].iter().collect();
-                    let v = if rest.is_empty() { words.next()?.clone() } else { rest };
-                    apply_valued(c, v, &mut file, &mut dir, &members, &mut dir_changed_after_member);
+                    let v = if rest.is_empty() {
+                        words.next()?.clone()
+                    } else {
+                        rest
+                    };
+                    apply_valued(
+                        c,
+                        v,
+                        &mut file,
+                        &mut dir,
+                        &members,
+                        &mut dir_changed_after_member,
+                    );
                     break;
                 }
                 i += 1;
