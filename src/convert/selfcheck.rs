@@ -223,18 +223,10 @@ mod tests {
 
     fn conversion(output: &str) -> Conversion {
         Conversion {
-            status: super::super::Status::Converted,
             output: Some(output.to_string()),
             dockerfile: Some("Dockerfile".to_string()),
             context: Some(".".to_string()),
-            target_image: None,
-            build_args: BTreeMap::new(),
-            stages: Vec::new(),
-            artifacts: Vec::new(),
-            targets: Vec::new(),
-            dockerignore: None,
-            diagnostics: Vec::new(),
-            files_written: Vec::new(),
+            ..Conversion::empty(super::super::Status::Converted)
         }
     }
 

@@ -140,7 +140,7 @@ pub enum Resolution {
 }
 
 /// The modelled host directory.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostFs {
     root: PathBuf,
     /// Layers, in the order they were placed; later ones win.
@@ -209,6 +209,15 @@ impl HostFs {
 
     /// Records that an unmodelled command may have changed `path`.
     pub fn taint(&mut self, path: &str, reason: String, at: Location) {
+        // The first command to taint a path is the one reported; the same
+        // taint again (a loop, a script sourcing itself) adds nothing.
+        if self
+            .taints
+            .iter()
+            .any(|t| t.path == path && t.reason == reason)
+        {
+            return;
+        }
         self.taints.push(Taint {
             path: path.to_string(),
             reason,

@@ -16,6 +16,7 @@ pub mod tar;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::script::docker::{self, CpPath, DockerCall};
 use crate::script::{Arg, Command, Condition, Location, Part, Trace, Value};
@@ -71,7 +72,7 @@ pub struct Container {
     pub reads_only: bool,
     /// The host directory as the container's command found it (its bind
     /// mounts read it), for a container that ran.
-    pub host_before: Option<HostFs>,
+    pub host_before: Option<Arc<HostFs>>,
     /// Where the command is.
     pub at: Location,
 }
@@ -93,7 +94,7 @@ pub struct Flow {
     /// Image builds, in order.
     pub builds: Vec<ImageBuild>,
     /// The host directory as each build saw it (same index as `builds`).
-    pub host_at_build: Vec<HostFs>,
+    pub host_at_build: Vec<Arc<HostFs>>,
     /// Containers, in order.
     pub containers: Vec<Container>,
     /// Container→host copies: (container, container path, host path, step).
@@ -108,6 +109,27 @@ pub struct Flow {
     pub extractions: usize,
     /// Steps of `tar -x` commands that unpacked a container's stream.
     stream_consumers: Vec<usize>,
+}
+
+/// The host directory as builds and containers saw it. Consecutive
+/// snapshots of an unchanged host share one copy: a script that builds in a
+/// loop (or sources itself) would otherwise hold one copy per build.
+#[derive(Default)]
+struct Snapshots {
+    last: Option<Arc<HostFs>>,
+}
+
+impl Snapshots {
+    fn of(&mut self, host: &HostFs) -> Arc<HostFs> {
+        match &self.last {
+            Some(last) if **last == *host => last.clone(),
+            _ => {
+                let snapshot = Arc::new(host.clone());
+                self.last = Some(snapshot.clone());
+                snapshot
+            }
+        }
+    }
 }
 
 /// Renders a value for use as a key or in messages.
@@ -129,6 +151,7 @@ impl Flow {
             stream_consumers: Vec::new(),
         };
         let mut host = HostFs::new(dir);
+        let mut snapshots = Snapshots::default();
         let mut tags: HashMap<String, usize> = HashMap::new();
         let mut names: HashMap<String, usize> = HashMap::new();
         let mut by_step: HashMap<usize, usize> = HashMap::new();
@@ -183,7 +206,7 @@ impl Flow {
                         target: b.target.as_ref().map(|t| text(&t.value)),
                         at: cmd.at,
                     });
-                    flow.host_at_build.push(host.clone());
+                    flow.host_at_build.push(snapshots.of(&host));
                 }
                 DockerCall::Create(c) => {
                     let image = image_ref(&tags, &c.image);
@@ -217,7 +240,7 @@ impl Flow {
                     // the host (bind mounts, captured output); a test run
                     // does not.
                     let before = flow.transfers.len();
-                    let host_before = Some(host.clone());
+                    let host_before = Some(snapshots.of(&host));
                     let reads_only = flow.run_outputs(&mut host, cmd, &r, index, step, trace);
                     if flow.transfers.len() > before {
                         flow.extractions += 1;
@@ -268,7 +291,7 @@ impl Flow {
                             && let Some(spec) = flow.containers[c].created.clone()
                         {
                             let before = flow.transfers.len();
-                            flow.containers[c].host_before = Some(host.clone());
+                            flow.containers[c].host_before = Some(snapshots.of(&host));
                             flow.run_outputs(&mut host, cmd, &spec, c, step, trace);
                             if flow.transfers.len() > before {
                                 flow.extractions += 1;
