@@ -68,12 +68,38 @@ pub fn check(dir: &Path, conversion: &Conversion) -> Vec<Diagnostic> {
         Some(i) => Some(Rules::parse(&i.content)),
         None => Rules::read(&dir.join(context).join(".dockerignore")),
     };
+    // One model that builds every stage answers for all targets at once: a
+    // target only selects which stages are reached, and `TARGETSTAGE` is the
+    // one value it changes. A conversion has a target per runtime image, and
+    // a model per target made the check quadratic in a script with many
+    // builds; so one model per set of build args, unless the file reads
+    // `TARGETSTAGE`.
+    let per_target = output.contains("TARGETSTAGE");
+    let mut groups: BTreeMap<BTreeMap<String, String>, Vec<Option<String>>> = BTreeMap::new();
     for (target, build_args) in targets {
+        groups.entry(build_args).or_default().push(target);
+    }
+    let mut builds: Vec<(Option<String>, BTreeMap<String, String>, Vec<String>)> = Vec::new();
+    for (build_args, targets) in groups {
+        if per_target || targets.len() == 1 {
+            builds.extend(
+                targets
+                    .into_iter()
+                    .map(|t| (t, build_args.clone(), Vec::new())),
+            );
+        } else {
+            let names = targets.into_iter().flatten().collect();
+            builds.push((None, build_args, names));
+        }
+    }
+    for (target, build_args, also) in builds {
+        let all_stages = !also.is_empty();
         let model = Model::build(
             &file,
             &BuildOptions {
                 build_args,
                 target: target.clone(),
+                all_stages,
                 ..Default::default()
             },
         );
@@ -90,6 +116,15 @@ pub fn check(dir: &Path, conversion: &Conversion) -> Vec<Diagnostic> {
             );
             continue;
         }
+        for t in also.iter().filter(|t| model.stage_named(t).is_none()) {
+            diag(
+                format!(
+                    "the emitted Dockerfile does not build with --target {t}: no stage has that name"
+                ),
+                0,
+            );
+        }
+        let reached = |s: usize| all_stages || model.is_reachable(s);
         let stage_names: Vec<String> = model
             .stages()
             .iter()
@@ -115,7 +150,7 @@ pub fn check(dir: &Path, conversion: &Conversion) -> Vec<Diagnostic> {
             {
                 continue;
             }
-            if model.stage_of(i).is_some_and(|s| !model.is_reachable(s)) {
+            if model.stage_of(i).is_some_and(|s| !reached(s)) {
                 continue;
             }
             let Some((_, sources)) = instr.args.split_last() else {

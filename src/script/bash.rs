@@ -240,6 +240,10 @@ const MAX_SOURCE_DEPTH: usize = 12;
 const MAX_VALUE_LEN: usize = 64 * 1024;
 /// Most arguments of one command kept.
 const MAX_ARGS: usize = 1024;
+/// Most elements of an array kept: no command could take more of them, and
+/// each `"${a[@]}"` copies them all, so an array grown by a self-sourcing
+/// script made every step slow (found by fuzzing).
+const MAX_ARRAY_LEN: usize = MAX_ARGS;
 /// Longest string a glob pattern operation (`${x%%*.}`) is applied to;
 /// matching is quadratic.
 const MAX_PATTERN_SUBJECT: usize = 4096;
@@ -2400,6 +2404,10 @@ struct Eval<'f> {
     /// Parsing spent on `eval` texts (see [`MAX_EVAL_PARSE_COST`]).
     eval_parse_cost: u64,
     eval_limit_noted: bool,
+    /// Each sourced file's text and statements, parsed once: a file sourced
+    /// in a loop or by itself is read again and again (and its syntax notes
+    /// are given once).
+    sourced: HashMap<FileId, (String, Rc<[Stmt]>)>,
     /// Statuses that `$?` stood for where it was expanded, so that
     /// `[ $? -ne 0 ]` (also via `rc=$?`) can be read as a failure check.
     status_marks: HashMap<(FileId, usize, usize), Status>,
@@ -2467,6 +2475,7 @@ impl<'f> Eval<'f> {
             source_depth: 0,
             eval_parse_cost: 0,
             eval_limit_noted: false,
+            sourced: HashMap::new(),
             status_marks: HashMap::new(),
             written: BTreeSet::new(),
             pure: HashMap::new(),
@@ -4173,7 +4182,16 @@ impl<'f> Eval<'f> {
             }
         };
         self.sh.status = Status::Code(0);
-        let stmts = self.parse_source(&text, file, 0, true, Span::new(0, text.len()), &[]);
+        let stmts = match self.sourced.get(&file) {
+            Some((parsed, stmts)) if *parsed == text => Rc::clone(stmts),
+            _ => {
+                let stmts: Rc<[Stmt]> = self
+                    .parse_source(&text, file, 0, true, Span::new(0, text.len()), &[])
+                    .into();
+                self.sourced.insert(file, (text, Rc::clone(&stmts)));
+                stmts
+            }
+        };
         let saved = (argv.len() > 2).then(|| {
             let args = argv[2..].iter().map(|a| a.value.clone()).collect();
             self.sh.positional.replace(args)
@@ -4657,7 +4675,12 @@ impl<'f> Eval<'f> {
         if self.maybe_depth > 0 {
             self.writes.push(name.to_string());
         }
-        let val = if size > MAX_VALUE_LEN {
+        let elements = match &val {
+            VarVal::Indexed(m) => m.len(),
+            VarVal::Assoc(m) => m.len(),
+            _ => 0,
+        };
+        let val = if size > MAX_VALUE_LEN || elements > MAX_ARRAY_LEN {
             let at = self.here;
             VarVal::Scalar(unknown_value(
                 &format!("${name}"),
