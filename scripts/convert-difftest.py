@@ -685,7 +685,9 @@ class Gen:
             self.idiom("runtime:copy-checkout")
         lines.extend(copies)
         if self.chance(0.2):
-            lines.append("RUN mkdir -p /var/lib/app")
+            # After `USER app` only a world-writable place can be made.
+            non_root = "USER app" in lines
+            lines.append("RUN mkdir -p /tmp/app" if non_root else "RUN mkdir -p /var/lib/app")
         if self.chance(0.3):
             lines.append(f"ENV APP_TOKEN={self.token}")
         if self.chance(0.2):

@@ -219,6 +219,19 @@ const INERT: &[&str] = &[
 ];
 
 /// `git` subcommands that only read the repository.
+/// Commands that never read their standard input. A pipeline element that
+/// is a subshell, `... | (cd out && tar -xf -)`, hands the stream to its
+/// first command not among these.
+const IGNORES_STDIN: &[&str] = &[
+    "cd", "pushd", "popd", "mkdir", "export", "local", "declare", "set", "umask", "true", ":",
+    "echo", "printf",
+];
+
+/// True when `name` is known not to read its standard input.
+pub fn ignores_stdin(name: &str) -> bool {
+    IGNORES_STDIN.contains(&name)
+}
+
 const GIT_READS: &[&str] = &[
     "rev-parse",
     "describe",

@@ -537,10 +537,7 @@ impl Flow {
             }
         }
         if let Some((pipe, 0)) = cmd.pipeline
-            && let Some(next) = trace
-                .commands
-                .iter()
-                .position(|c| c.pipeline == Some((pipe, 1)))
+            && let Some(next) = stdin_reader(trace, pipe)
             && self.tar_stream(host, &words, &trace.commands[next], index, step)
         {
             // `docker run img tar -c ... | tar -x -C DEST`, in any spelling.
@@ -957,4 +954,20 @@ fn tar_stream_entries(words: &[String]) -> Option<Vec<(String, String)>> {
             })
             .collect(),
     )
+}
+
+/// The command of pipeline `pipe` that reads what its first element writes:
+/// the first command of the second element that reads its standard input
+/// (`(cd out && tar -xf -)` runs `cd` first).
+fn stdin_reader(trace: &Trace, pipe: usize) -> Option<usize> {
+    trace
+        .commands
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.pipeline == Some((pipe, 1)))
+        .find(|(_, c)| {
+            let name = c.argv.first().and_then(|a| a.value.as_lit());
+            !name.is_some_and(|n| commands::ignores_stdin(&n))
+        })
+        .map(|(i, _)| i)
 }

@@ -380,3 +380,14 @@ fn prefixes_are_seen_through() {
         }]
     );
 }
+
+#[test]
+fn commands_that_ignore_stdin_let_the_stream_pass_to_the_next() {
+    for name in IGNORES_STDIN {
+        assert!(ignores_stdin(name), "{name}");
+    }
+    // Anything that may read the stream takes it.
+    for name in ["tar", "cat", "sh", "gzip", "read", "tee", "dd"] {
+        assert!(!ignores_stdin(name), "{name}");
+    }
+}
