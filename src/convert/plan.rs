@@ -62,7 +62,9 @@ impl Converter<'_> {
             };
             if expanded.contains(['*', '?', '[']) {
                 let matches: Vec<usize> = (0..host.layers.len())
-                    .filter(|&l| glob_match(&path, &host.layers[l].host) && !host.layers[l].merged)
+                    .filter(|&l| {
+                        glob::path_matches(&path, &host.layers[l].host) && !host.layers[l].merged
+                    })
                     .collect();
                 if matches.is_empty() {
                     // A glob inside an artifact directory (`target/*.war`
