@@ -25,19 +25,17 @@ impl Converter<'_> {
     /// The `COPY --from` of one artifact (`piece`) of the runtime's
     /// `instr`, from the stage `producer` (through the `artifacts` stage
     /// when it needs laying out).
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn artifact_copy(
         &mut self,
         rt: &Source,
         instr: &Instruction,
         piece: &Piece,
-        producer: &str,
-        non_root: bool,
+        producer: &Producer,
         layout: &mut Layout,
         e: &mut Emission,
     ) -> String {
         let mut flags = flag_texts(instr, true);
-        if non_root && !piece.from_archive && instr.flag("chown").is_none() {
+        if producer.non_root && !piece.from_archive && instr.flag("chown").is_none() {
             flags.push("--chown=0:0".to_string());
         }
         let (from, source) = if piece.needs_staging {
@@ -52,11 +50,11 @@ impl Converter<'_> {
             let host_path = format!("/{}", piece.host_path);
             layout.staging.push(format!(
                 "COPY --from={} {} {}",
-                producer, piece.source, host_path
+                producer.reference, piece.source, host_path
             ));
             (stage, host_path)
         } else {
-            (producer.to_string(), piece.source.clone())
+            (producer.reference.clone(), piece.source.clone())
         };
         flags.push(format!("--from={from}"));
         if instr.keyword == Keyword::Add && !piece.from_archive {

@@ -13,6 +13,7 @@ mod runtime;
 use super::*;
 
 /// What a producing container turns into in the output.
+#[derive(Clone)]
 struct Producer {
     /// The name COPY --from uses (a stage name or an image reference).
     reference: String,

@@ -4,6 +4,19 @@
 
 use super::*;
 
+/// The image a producing container ran: a stage of the output, or an
+/// image the script did not build.
+struct Base {
+    /// The name FROM and COPY --from use.
+    reference: String,
+    /// The stage ends as a non-root user.
+    non_root: bool,
+    /// The stages, as text, when the script built the image.
+    text: Option<String>,
+    /// The ENTRYPOINT and CMD the image ends with.
+    command: ImageCommand,
+}
+
 impl Converter<'_> {
     /// The stages of the container `c` whose files the group copies, and
     /// the stage (per runtime) they are copied from.
@@ -15,34 +28,32 @@ impl Converter<'_> {
         e: &mut Emission,
     ) -> Result<(), Status> {
         let container = self.flow.containers[c].clone();
-        let mut image_cmd = ImageCommand::default();
-        let (base_ref, non_root, stage_text) = match &container.image {
-            ImageRef::Build(b) => {
-                let (name, non_root, text, command) =
-                    self.builder_producer(g, c, *b, options, e)?;
-                image_cmd = command;
-                (name, non_root, Some(text))
-            }
-            ImageRef::External(image) => (image.clone(), false, None),
+        let base = match &container.image {
+            ImageRef::Build(b) => self.builder_producer(g, c, *b, options, e)?,
+            ImageRef::External(image) => Base {
+                reference: image.clone(),
+                non_root: false,
+                text: None,
+                command: ImageCommand::default(),
+            },
         };
         let (reference, non_root) = match container.run.as_ref().filter(|_| !container.reads_only) {
             Some(run) => {
-                let (name, run_user) =
-                    self.run_producer(g, &container, run, &base_ref, &image_cmd, stage_text, e);
+                let non_root = base.non_root;
+                let (name, run_user) = self.run_producer(g, &container, run, base, e);
                 (name, non_root || run_user)
             }
             None => {
-                e.sections.extend(stage_text);
-                (base_ref, non_root)
+                e.sections.extend(base.text);
+                (base.reference, base.non_root)
             }
         };
         self.post_process(g, c, reference, non_root, e);
         Ok(())
     }
 
-    /// The builder build `b` of container `c` as stages: returns the name
-    /// of the stage the container ran, whether it ends as a non-root user,
-    /// its text and the command its image runs.
+    /// The builder build `b` of container `c` as stages: the stage the
+    /// container ran.
     fn builder_producer(
         &mut self,
         g: &Group,
@@ -50,7 +61,7 @@ impl Converter<'_> {
         b: usize,
         options: &Options,
         e: &mut Emission,
-    ) -> Result<(String, bool, String, ImageCommand), Status> {
+    ) -> Result<Base, Status> {
         let container = &self.flow.containers[c];
         let runs_work = container.run.is_some() && !container.reads_only;
         let bb = self.flow.builds[b].clone();
@@ -120,29 +131,31 @@ impl Converter<'_> {
             role: "builder",
             from: bb.dockerfile.clone(),
         });
-        Ok((name, user.is_some_and(|u| !is_root(&u)), text, image_cmd))
+        Ok(Base {
+            reference: name,
+            non_root: user.is_some_and(|u| !is_root(&u)),
+            text: Some(text),
+            command: image_cmd,
+        })
     }
 
     /// The `run` stage of a container that did build work, after its
-    /// image's stages (`stage_text`, when the script built it). Returns its
-    /// name and whether it runs as a non-root user.
-    #[allow(clippy::too_many_arguments)]
+    /// image's stages (`base`). Returns its name and whether it runs as a
+    /// non-root user.
     fn run_producer(
         &mut self,
         g: &Group,
         container: &crate::flow::Container,
         run: &crate::script::docker::Run,
-        base_ref: &str,
-        image_cmd: &ImageCommand,
-        stage_text: Option<String>,
+        base: Base,
         e: &mut Emission,
     ) -> (String, bool) {
-        let name = self.unique_name(&format!("{}-run", stage_base(base_ref)));
+        let name = self.unique_name(&format!("{}-run", stage_base(&base.reference)));
         let (text, run_user) = self.run_section(
             &name,
-            base_ref,
+            &base.reference,
             run,
-            image_cmd,
+            &base.command,
             &container.prepared_dirs,
             &g.context,
         );
@@ -165,11 +178,11 @@ impl Converter<'_> {
                 });
             }
         }
-        e.sections.extend(stage_text);
+        e.sections.extend(base.text);
         e.stage_infos.push(StageInfo {
             name: Some(name.clone()),
             role: "run",
-            from: base_ref.to_string(),
+            from: base.reference,
         });
         e.sections.push(text);
         (name, run_user)

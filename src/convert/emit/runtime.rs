@@ -120,8 +120,8 @@ impl Converter<'_> {
             let Some(producer) = e.producers.get(&(r, piece.container)) else {
                 continue;
             };
-            let (from, non_root) = (producer.reference.clone(), producer.non_root);
-            let line = self.artifact_copy(rt, instr, piece, &from, non_root, layout, e);
+            let producer = producer.clone();
+            let line = self.artifact_copy(rt, instr, piece, &producer, layout, e);
             lines.push(line);
         }
         if !plan.host_files.is_empty() {
