@@ -29,6 +29,12 @@
 //!
 //! Anything that cannot be resolved is a [`Diagnostic`] pointing at the
 //! script or Dockerfile text, never a guessed path.
+//!
+//! The steps, in order: the runtime builds and their COPY/ADD sources
+//! (here and `plan`), then per group of runtimes one Dockerfile (`emit`:
+//! stage names from `names`, producer, post-processing, layout and
+//! runtime stages, the ignore file from `dockerignore`), then the output
+//! read back (`selfcheck`).
 
 mod dockerignore;
 mod edit;
