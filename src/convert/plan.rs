@@ -52,66 +52,9 @@ impl Converter<'_> {
                 .take_while(|s| !s.contains(['*', '?', '[']))
                 .collect();
             self.check_host_reads(host, &literal.join("/"), "the runtime build", false);
-            let origin_of = |l: usize| match &host.layers[l].origin {
-                Origin::Container { path, .. } => path.clone(),
-                Origin::Checkout(p) => p.clone(),
-                Origin::Written { .. } => host.layers[l].host.clone(),
-                Origin::Archive { entries, .. } => {
-                    entries.first().map(|e| e.0.clone()).unwrap_or_default()
-                }
-            };
+            let origin_of = |l: usize| layer_origin(host, l);
             if expanded.contains(['*', '?', '[']) {
-                let matches: Vec<usize> = (0..host.layers.len())
-                    .filter(|&l| glob_match(&path, &host.layers[l].host) && !host.layers[l].merged)
-                    .collect();
-                if matches.is_empty() {
-                    // A glob inside an artifact directory (`target/*.war`
-                    // after `docker cp c:/app/target .`) matches the same
-                    // names inside the container directory.
-                    let literal: Vec<&str> = path
-                        .split('/')
-                        .take_while(|s| !s.contains(['*', '?', '[']))
-                        .collect();
-                    let dir = literal.join("/");
-                    let rest = path[dir.len()..].trim_start_matches('/').to_string();
-                    if let Resolution::Layer { layer, rel } = host.resolve(&dir)
-                        && matches!(host.layers[layer].origin, Origin::Container { .. })
-                    {
-                        let origin = origin_of(layer);
-                        let inside = join_abs(&origin, &join(&rel, &rest));
-                        self.file_diag(
-                            Severity::Info,
-                            "glob-in-artifact",
-                            format!(
-                                "`{}` matches inside the artifact `{origin}`: the glob is kept, as `{inside}` in the stage",
-                                word.text
-                            ),
-                            rt,
-                            word.span,
-                        );
-                        plan.kept_unchanged = false;
-                        self.piece(&mut plan, host, layer, &join(&rel, &rest), &dest, false);
-                        if glob_matches_checkout(self.dir, &path) {
-                            plan.kept.push(word.text.clone());
-                        }
-                        continue;
-                    }
-                    plan.kept.push(word.text.clone());
-                    continue;
-                }
-                for l in matches {
-                    let at = host.layers[l].host.clone();
-                    if self.ignore_fate(rt, word.span, ignore, context, &at, &origin_of(l))
-                        != Fate::Hidden
-                    {
-                        self.piece(&mut plan, host, l, "", &dest, false);
-                    }
-                }
-                if glob_matches_checkout(self.dir, &path) {
-                    plan.kept.push(word.text.clone());
-                } else {
-                    plan.kept_unchanged = false;
-                }
+                self.plan_glob(&mut plan, rt, word, &path, context, host, ignore);
                 continue;
             }
             match host.resolve(&path) {
@@ -178,6 +121,74 @@ impl Converter<'_> {
             return None;
         }
         Some(plan)
+    }
+
+    /// Plans a source with wildcards (`path`, in the setup directory):
+    /// the artifacts it matches, the artifact directory it matches inside,
+    /// and whether the checkout still has matches of it.
+    #[allow(clippy::too_many_arguments)]
+    fn plan_glob(
+        &mut self,
+        plan: &mut CopyPlan,
+        rt: &Source,
+        word: &crate::dockerfile::Word,
+        path: &str,
+        context: &str,
+        host: &HostFs,
+        ignore: &Option<IgnoreSource>,
+    ) {
+        let dest = plan.dest.clone();
+        let matches: Vec<usize> = (0..host.layers.len())
+            .filter(|&l| glob::path_matches(path, &host.layers[l].host) && !host.layers[l].merged)
+            .collect();
+        if matches.is_empty() {
+            // A glob inside an artifact directory (`target/*.war`
+            // after `docker cp c:/app/target .`) matches the same
+            // names inside the container directory.
+            let literal: Vec<&str> = path
+                .split('/')
+                .take_while(|s| !s.contains(['*', '?', '[']))
+                .collect();
+            let dir = literal.join("/");
+            let rest = path[dir.len()..].trim_start_matches('/').to_string();
+            if let Resolution::Layer { layer, rel } = host.resolve(&dir)
+                && matches!(host.layers[layer].origin, Origin::Container { .. })
+            {
+                let origin = layer_origin(host, layer);
+                let inside = join_abs(&origin, &join(&rel, &rest));
+                self.file_diag(
+                    Severity::Info,
+                    "glob-in-artifact",
+                    format!(
+                        "`{}` matches inside the artifact `{origin}`: the glob is kept, as `{inside}` in the stage",
+                        word.text
+                    ),
+                    rt,
+                    word.span,
+                );
+                plan.kept_unchanged = false;
+                self.piece(plan, host, layer, &join(&rel, &rest), &dest, false);
+                if glob_matches_checkout(self.dir, path) {
+                    plan.kept.push(word.text.clone());
+                }
+                return;
+            }
+            plan.kept.push(word.text.clone());
+            return;
+        }
+        for l in matches {
+            let at = host.layers[l].host.clone();
+            if self.ignore_fate(rt, word.span, ignore, context, &at, &layer_origin(host, l))
+                != Fate::Hidden
+            {
+                self.piece(plan, host, l, "", &dest, false);
+            }
+        }
+        if glob_matches_checkout(self.dir, path) {
+            plan.kept.push(word.text.clone());
+        } else {
+            plan.kept_unchanged = false;
+        }
     }
 
     /// Adds the hand-off of `layer` to `plan`: with `below`, the layer sits
@@ -338,4 +349,16 @@ pub(super) struct Piece {
     pub(super) from_archive: bool,
     /// Host post-processing to redo in the producer.
     pub(super) post: Vec<PostStep>,
+}
+
+/// The path a layer's content has where it comes from: its container
+/// path, its checkout path, the host path the script wrote, or an archive's
+/// first entry.
+fn layer_origin(host: &HostFs, l: usize) -> String {
+    match &host.layers[l].origin {
+        Origin::Container { path, .. } => path.clone(),
+        Origin::Checkout(p) => p.clone(),
+        Origin::Written { .. } => host.layers[l].host.clone(),
+        Origin::Archive { entries, .. } => entries.first().map(|e| e.0.clone()).unwrap_or_default(),
+    }
 }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::dockerfile::model::{BuildOptions, EdgeKind, Model, Source};
-use crate::dockerfile::{self, Keyword};
+use crate::dockerfile::{self, Keyword, glob};
 
 use super::ignore::Rules;
 use super::{Conversion, Diagnostic, Severity, line_col};
@@ -237,7 +237,7 @@ fn walk_matches(dir: &Path, pattern: &str, ignore: Option<&Rules>, context: &str
             continue;
         };
         let rel = rel.to_string_lossy();
-        if !super::glob_match(pattern, &rel) {
+        if !glob::path_matches(pattern, &rel) {
             continue;
         }
         let in_context = rel

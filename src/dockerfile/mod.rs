@@ -10,6 +10,7 @@
 pub mod ast;
 pub mod dump;
 mod error;
+pub mod glob;
 pub mod ignore;
 mod json_array;
 mod line_parsers;

@@ -108,6 +108,10 @@ impl Data {
 
 /// Shell-style glob (`*`, `?`, `[0-9]`, `[!a-z]`) matched against the
 /// whole text.
+///
+/// Not Go's `filepath.Match` ([`crate::dockerfile::glob`], for COPY
+/// sources): here `*` crosses `/` (rule data such as `/var/lib/apt*` covers
+/// `/var/lib/apt/lists`), `!` negates a class and `\` is no escape.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();

@@ -36,7 +36,6 @@
 //! with `--link` a destination path through a symlink of the base image is
 //! not followed; that difference is not modelled).
 
-mod glob;
 mod hashcache;
 mod mode;
 mod tree;
@@ -57,6 +56,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::oci::Digest;
 use super::store::Store;
+use crate::dockerfile::glob;
 use crate::dockerfile::ignore::Rules;
 use mode::Chmod;
 use tree::{Copier, Dest, Options};

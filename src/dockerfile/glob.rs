@@ -1,10 +1,17 @@
-//! Source wildcards: Go's `filepath.Match` per path component, as BuildKit
-//! matches COPY sources (`*`, `?`, `[...]` with `^` negation and ranges,
-//! `\` escapes; no `**`, and a leading `.` is not special).
+//! Source wildcards: Go's `path/filepath.Match`, as BuildKit matches COPY
+//! and ADD sources (`*`, `?`, `[...]` with `^` negation and ranges, `\`
+//! escapes; no `**`, and a leading `.` is not special). `*`, `?` and
+//! classes never match `/`: BuildKit matches a source component by
+//! component, so a class has no separator to match.
+//!
+//! The one matcher of these semantics: the builder matches a source path
+//! component by component with [`matches`], the converter whole paths with
+//! [`path_matches`]. `.dockerignore` patterns ([`super::ignore`]) and the
+//! shell's patterns follow other rules and have matchers of their own.
 
 /// True when `name` has wildcards (BuildKit's `containsWildcards`: a `\`
 /// escapes the next byte).
-pub(super) fn has_wildcards(name: &[u8]) -> bool {
+pub fn has_wildcards(name: &[u8]) -> bool {
     let mut i = 0;
     while i < name.len() {
         match name[i] {
@@ -18,17 +25,23 @@ pub(super) fn has_wildcards(name: &[u8]) -> bool {
 }
 
 /// A malformed pattern (Go's `filepath.ErrBadPattern`).
-#[derive(Debug)]
-pub(super) struct BadPattern;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadPattern;
 
-/// Go's `filepath.Match(pattern, name)` for one path component.
-pub(super) fn matches(pattern: &str, name: &str) -> Result<bool, BadPattern> {
+/// Go's `filepath.Match(pattern, name)`.
+pub fn matches(pattern: &str, name: &str) -> Result<bool, BadPattern> {
     let p: Vec<char> = pattern.chars().collect();
     let s: Vec<char> = name.chars().collect();
     // Validate the whole pattern first, as Go reports a bad pattern even
     // when an earlier part already fails to match.
     validate(&p)?;
     Ok(match_from(&p, 0, &s, 0))
+}
+
+/// Go's `filepath.Match` of a whole path, a malformed pattern matching
+/// nothing (the builder reports it as an error instead, with [`matches`]).
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    matches(pattern, path).unwrap_or(false)
 }
 
 fn validate(p: &[char]) -> Result<(), BadPattern> {
@@ -139,5 +152,35 @@ mod tests {
         assert!(matches("[", "x").is_err());
         assert!(!has_wildcards(b"plain\\*"));
         assert!(has_wildcards(b"a*"));
+    }
+
+    #[test]
+    fn paths_match_within_segments() {
+        assert!(path_matches("target/*.jar", "target/app.jar"));
+        assert!(!path_matches("target/*.jar", "target/sub/app.jar"));
+        assert!(!path_matches("target/?", "target/a/"));
+        assert!(path_matches("bin/app-[0-9]", "bin/app-7"));
+        assert!(!path_matches("bin/app-[0-9]", "bin/app-10"));
+    }
+
+    /// Where the converter's former matcher differed from Go's.
+    #[test]
+    fn go_semantics_where_the_converter_differed() {
+        // `!` is no negation in Go: it is a member of the class.
+        assert!(!path_matches("[!a]b", "cb"));
+        assert!(path_matches("[!a]b", "!b"));
+        // `\` escapes the next character.
+        assert!(path_matches("a\\*b", "a*b"));
+        assert!(!path_matches("a\\*b", "axb"));
+        // A malformed pattern matches nothing (it was taken literally).
+        assert!(!path_matches("lib[", "lib["));
+        assert!(!path_matches("[]a]", "a"));
+        assert!(!path_matches("[a-]", "a"));
+        assert!(!path_matches("x\\", "x\\"));
+        // `?` and a class match one character, not one byte.
+        assert!(path_matches("caf?", "café"));
+        assert!(path_matches("[é]", "é"));
+        // A class never matches the separator (it was split off first).
+        assert!(!path_matches("a[/]b", "a/b"));
     }
 }
