@@ -24,6 +24,7 @@ impl Converter<'_> {
         let mut plan = CopyPlan {
             kept: Vec::new(),
             host_files: Vec::new(),
+            made_dest: None,
             kept_unchanged: true,
             add: instr.keyword == Keyword::Add,
             dest: dest.clone(),
@@ -76,6 +77,21 @@ impl Converter<'_> {
                     layers,
                     created,
                 } => {
+                    // A directory the script only made, copied with
+                    // `--chown`/`--chmod`: the legacy COPY created its
+                    // destination with those flags, where the pieces
+                    // below would leave it an implicit parent (root's).
+                    if base.is_none()
+                        && !checkout
+                        && (instr.flag("chown").is_some() || instr.flag("chmod").is_some())
+                    {
+                        plan.made_dest = Some(HostFile {
+                            host_path: path.clone(),
+                            dest: dest.clone(),
+                            content: None,
+                            mode: 0o755,
+                        });
+                    }
                     if let Some((layer, rel)) = base {
                         plan.kept_unchanged = false;
                         self.piece(&mut plan, host, layer, &rel, &dest, false);
@@ -319,6 +335,9 @@ pub(super) struct CopyPlan {
     /// Files and directories the script made on the host, copied after
     /// the artifacts.
     pub(super) host_files: Vec<HostFile>,
+    /// The source directory itself, when the script only made it and the
+    /// COPY's flags apply to the destination it creates: copied first.
+    pub(super) made_dest: Option<HostFile>,
     /// True when `kept` is exactly the original sources.
     pub(super) kept_unchanged: bool,
     /// The destination as written.

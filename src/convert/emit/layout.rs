@@ -95,7 +95,7 @@ impl Converter<'_> {
     pub(super) fn host_file_copies(
         &mut self,
         instr: &Instruction,
-        plan: &CopyPlan,
+        files: &[HostFile],
         layout: &mut Layout,
         lines: &mut Vec<String>,
         e: &mut Emission,
@@ -110,7 +110,7 @@ impl Converter<'_> {
         };
         let mut flags = flag_texts(instr, true);
         flags.push(format!("--from={stage}"));
-        for hf in &plan.host_files {
+        for hf in files {
             let source = host_file_source(&hf.host_path);
             lines.push(copy_line(
                 "COPY",

@@ -116,6 +116,9 @@ impl Converter<'_> {
                 ));
             }
         }
+        if let Some(made) = &plan.made_dest {
+            self.host_file_copies(instr, std::slice::from_ref(made), layout, &mut lines, e);
+        }
         for piece in &plan.pieces {
             let Some(producer) = e.producers.get(&(r, piece.container)) else {
                 continue;
@@ -125,7 +128,7 @@ impl Converter<'_> {
             lines.push(line);
         }
         if !plan.host_files.is_empty() {
-            self.host_file_copies(instr, plan, layout, &mut lines, e);
+            self.host_file_copies(instr, &plan.host_files, layout, &mut lines, e);
         }
         lines
     }
