@@ -588,6 +588,12 @@ impl HostFs {
         path: &str,
         make: impl Fn(String) -> PostStep,
     ) -> Result<(), String> {
+        // A path an unmodelled command wrote (a file written into a
+        // bind-mounted directory) may not be the container's at all: the
+        // step cannot be replayed where the artifact is made.
+        if let Some(t) = self.taints.iter().find(|t| under(path, &t.path).is_some()) {
+            return Err(format!("`{path}` was changed before: {}", t.reason));
+        }
         for layer in self.layers.iter_mut().rev() {
             if let Some(rel) = under(path, &layer.host)
                 && (!layer.merged || !rel.is_empty())

@@ -723,11 +723,13 @@ impl Flow {
                         words.push(StepWord::Lit("-R".to_string()));
                     }
                     words.push(StepWord::Lit(mode.clone()));
-                    let _ = host.post_step(&path, |rel| PostStep {
+                    if let Err(why) = host.post_step(&path, |rel| PostStep {
                         tool: "chmod".to_string(),
                         words: words.iter().cloned().chain([StepWord::Path(rel)]).collect(),
                         at: cmd.at,
-                    });
+                    }) {
+                        taint(host, &path, why);
+                    }
                 } else if recursive || !host.chmod_written(&path, &mode) {
                     taint(
                         host,
