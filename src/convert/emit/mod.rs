@@ -17,7 +17,9 @@ use super::*;
 struct Producer {
     /// The name COPY --from uses (a stage name or an image reference).
     reference: String,
-    /// The user its files are owned by is not root.
+    /// Its files may be owned by a user other than root (it ends as
+    /// another user, or changes owners), so copies of them are made root's
+    /// as the legacy host hand-off did.
     non_root: bool,
 }
 

@@ -133,7 +133,7 @@ impl Converter<'_> {
         });
         Ok(Base {
             reference: name,
-            non_root: user.is_some_and(|u| !is_root(&u)),
+            non_root: user.is_some_and(|u| !is_root(&u)) || may_leave_other_owners(&src),
             text: Some(text),
             command: image_cmd,
         })
@@ -517,6 +517,54 @@ fn stage_user(src: &Source, stage: usize) -> Option<String> {
             _ => return None,
         }
     }
+}
+
+/// Commands that can leave files owned by a user other than the one that
+/// ran them: `docker cp` hands every file to the host's user and the legacy
+/// COPY makes it root's, while `COPY --from` keeps the owners a stage left.
+/// (`tar` counts when it extracts: members keep the archive's owners.)
+const OWNER_CHANGING: &[&str] = &["chown", "chgrp", "rsync", "cpio", "useradd", "adduser"];
+
+/// True when the stages the builder's target builds may leave files not
+/// owned by root: a RUN that runs an owner-changing command, a COPY/ADD
+/// with `--chown` or from another stage or image (owners kept), an ADD
+/// (archives keep theirs).
+fn may_leave_other_owners(src: &Source) -> bool {
+    src.file.instructions.iter().enumerate().any(|(i, instr)| {
+        if !src
+            .model
+            .stage_of(i)
+            .is_some_and(|s| src.model.is_reachable(s))
+        {
+            return false;
+        }
+        match instr.keyword {
+            Keyword::Run => instr.arg_texts().any(|text| {
+                let words: Vec<&str> = text
+                    .split(|c: char| c.is_whitespace() || ";&|()`'\"".contains(c))
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                words.iter().enumerate().any(|(k, w)| {
+                    let name = w.rsplit('/').next().unwrap_or(w);
+                    OWNER_CHANGING.contains(&name)
+                        || (name == "tar" && tar_extracts(&words[k + 1..]))
+                })
+            }),
+            Keyword::Copy => instr.flag("chown").is_some() || instr.flag("from").is_some(),
+            Keyword::Add => true,
+            _ => false,
+        }
+    })
+}
+
+/// True when `tar`'s first words ask it to extract (`xzf`, `-xf`,
+/// `--extract`); later words are file names.
+fn tar_extracts(args: &[&str]) -> bool {
+    args.iter().take(4).any(|a| {
+        *a == "--extract"
+            || *a == "--get"
+            || (!a.starts_with("--") && !a.contains(['/', '.', '=']) && a.contains('x'))
+    })
 }
 
 fn is_root(user: &str) -> bool {
