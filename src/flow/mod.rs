@@ -692,7 +692,44 @@ impl Flow {
         let taint = |host: &mut HostFs, path: &str, why: String| host.taint(path, why, cmd.at);
         match op {
             Op::Mkdir { path, parents } => host.mkdir(&path, parents),
-            Op::Remove { path } => host.remove(&path),
+            Op::Remove { path } => {
+                // Inside an artifact the removal is replayed where the
+                // artifact is made; elsewhere the model forgets the path.
+                let inside = match host.resolve(&path) {
+                    hostfs::Resolution::Layer { layer, rel } if !rel.is_empty() => Some(layer),
+                    hostfs::Resolution::Mixed {
+                        base: Some((layer, _)),
+                        ..
+                    } => Some(layer),
+                    _ => None,
+                };
+                if let Some(layer) = inside {
+                    let replayed =
+                        matches!(host.layers[layer].origin, hostfs::Origin::Container { .. })
+                            && host
+                                .post_step(&path, |rel| PostStep {
+                                    tool: "rm".to_string(),
+                                    words: vec![
+                                        StepWord::Lit("rm".to_string()),
+                                        StepWord::Lit("-rf".to_string()),
+                                        StepWord::Path(rel),
+                                    ],
+                                    at: cmd.at,
+                                })
+                                .is_ok();
+                    if !replayed {
+                        taint(
+                            host,
+                            &path,
+                            format!(
+                                "`rm` of `{path}`, inside what the script placed there, is not modelled"
+                            ),
+                        );
+                        return;
+                    }
+                }
+                host.remove(&path);
+            }
             Op::Copy { src, dst, contents } => {
                 if contents || host.move_path(&src, &dst, true, step).is_err() {
                     taint(host, &dst, format!("this copy of `{src}` is not modelled"));
