@@ -1185,12 +1185,15 @@ def main():
             results[c] = (g, r)
         return r
 
+    ex = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs))
     try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-            list(ex.map(one, cases))
+        list(ex.map(one, cases))
     except KeyboardInterrupt:
-        print("interrupted", file=log)
+        # Report what finished: the cases not started are dropped.
+        print("interrupted: finishing the running cases", file=log)
+        ex.shutdown(wait=True, cancel_futures=True)
     finally:
+        ex.shutdown(wait=True)
         shutil.rmtree(workroot, ignore_errors=True)
         remove_layers()
 

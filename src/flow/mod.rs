@@ -778,7 +778,20 @@ impl Flow {
                 }
             }
             Op::Touch { path } => {
-                if host.kind(&path).is_none()
+                // Inside an artifact directory the file may or may not be
+                // the container's: `touch` is replayed where it is made.
+                if let hostfs::Resolution::Layer { layer, rel } = host.resolve(&path)
+                    && !rel.is_empty()
+                    && matches!(host.layers[layer].origin, hostfs::Origin::Container { .. })
+                {
+                    if let Err(why) = host.post_step(&path, |rel| PostStep {
+                        tool: "touch".to_string(),
+                        words: vec![StepWord::Lit("touch".to_string()), StepWord::Path(rel)],
+                        at: cmd.at,
+                    }) {
+                        taint(host, &path, why);
+                    }
+                } else if host.kind(&path).is_none()
                     && host
                         .write_file(&path, Some(String::new()), false, cmd.at, step)
                         .is_err()
