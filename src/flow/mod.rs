@@ -691,7 +691,30 @@ impl Flow {
         use commands::Op;
         let taint = |host: &mut HostFs, path: &str, why: String| host.taint(path, why, cmd.at);
         match op {
-            Op::Mkdir { path, parents } => host.mkdir(&path, parents),
+            Op::Mkdir { path, parents } => {
+                // Inside an artifact directory the new directories are
+                // made where the artifact is (`mkdir -p` of one the
+                // container has changes nothing, as on the host).
+                if let hostfs::Resolution::Layer { layer, rel } = host.resolve(&path)
+                    && !rel.is_empty()
+                    && matches!(host.layers[layer].origin, hostfs::Origin::Container { .. })
+                {
+                    let flag = if parents { "-p" } else { "--" };
+                    if let Err(why) = host.post_step(&path, |rel| PostStep {
+                        tool: "mkdir".to_string(),
+                        words: vec![
+                            StepWord::Lit("mkdir".to_string()),
+                            StepWord::Lit(flag.to_string()),
+                            StepWord::Path(rel),
+                        ],
+                        at: cmd.at,
+                    }) {
+                        taint(host, &path, why);
+                    }
+                } else {
+                    host.mkdir(&path, parents);
+                }
+            }
             Op::Remove { path } => {
                 // Inside an artifact the removal is replayed where the
                 // artifact is made; elsewhere the model forgets the path.
