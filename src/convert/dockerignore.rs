@@ -154,6 +154,11 @@ impl Converter<'_> {
             };
             if !prefix.is_empty() && Rules::parse(&lines.join("\n")).touches(&prefix) {
                 lines.push(format!("!{prefix}"));
+            } else if prefix.is_empty() && v.mount && v.ignore.is_none() && !lines.is_empty() {
+                // A bind mount of the whole context showed the container
+                // everything: re-include it all (a reader that needs a path
+                // hidden shows up as a mismatch below).
+                lines.push("!*".to_string());
             }
             if let Some(ig) = &v.ignore {
                 lines.extend(if prefix.is_empty() {
@@ -185,7 +190,7 @@ impl Converter<'_> {
                 );
                 if let Some(at) = v.at {
                     self.script_diag(
-                        Severity::Warning,
+                        Severity::Error,
                         "mount-sees-ignored-files",
                         message,
                         at,
