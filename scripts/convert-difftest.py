@@ -880,14 +880,22 @@ def remove_layers():
     for img in set(BASES + RUNTIME_BASES):
         r = docker(["image", "inspect", "--format", "{{.Id}}", img], check=False)
         keep.add(r.stdout.decode().strip().replace("sha256:", "")[:12])
-    ids = sorted(i for i in LAYERS if i[:12] not in keep)
+    # An image another client tagged meanwhile (the same layers, reused from
+    # the cache) is theirs now: removing it would break their build.
+    def foreign(i):
+        r = docker(["image", "inspect", "--format", "{{json .RepoTags}}", i], check=False)
+        tags = json.loads(r.stdout.decode() or "null") or [] if r.returncode == 0 else []
+        return any(not t.startswith("msmigrate-difftest/") for t in tags)
+
+    ids = sorted(i for i in LAYERS if i[:12] not in keep and not foreign(i))
     for _ in range(8):  # children before parents
         if not ids:
             break
-        left = []
-        for i in ids:
-            if docker(["rmi", i], check=False).returncode != 0 and image_exists(i):
-                left.append(i)
+        for k in range(0, len(ids), 100):  # one call per hundred: thousands of layers after a long run
+            docker(["rmi"] + ids[k:k + 100], check=False)
+        listed = docker(["image", "ls", "-aq", "--no-trunc"], check=False).stdout.decode().split()
+        present = {i.replace("sha256:", "") for i in listed}
+        left = [i for i in ids if any(p.startswith(i.replace("sha256:", "")) for p in present)]
         if len(left) == len(ids):
             break
         ids = left
@@ -1122,6 +1130,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", default="1")
     ap.add_argument("--count", type=int, default=50)
+    ap.add_argument("--start", type=int, default=0, help="first case number (to continue an interrupted run)")
     ap.add_argument("--case", type=int, help="only this case")
     ap.add_argument("--show", action="store_true", help="print the generated files (no engine needed)")
     ap.add_argument("--dump", metavar="DIR", help="write the generated setups to DIR/<seed>-<case> and stop")
@@ -1139,7 +1148,7 @@ def main():
     ap.add_argument("--replay", metavar="DIR", help="check one setup directory (e.g. one --keep-failures saved)")
     args = ap.parse_args()
 
-    cases = [args.case] if args.case is not None else list(range(args.count))
+    cases = [args.case] if args.case is not None else list(range(args.start, args.start + args.count))
     if args.show or args.dump:
         for c in cases:
             g = generate(args.seed, c)
