@@ -573,9 +573,21 @@ impl HostFs {
         moved: Vec<Layer>,
         keep: bool,
     ) -> Result<(), String> {
+        // What unmodelled commands may have changed moves with the files.
+        let taints: Vec<Taint> = self
+            .taints
+            .iter()
+            .filter_map(|t| {
+                under(&t.path, src).map(|rel| Taint {
+                    path: join(target, rel),
+                    ..t.clone()
+                })
+            })
+            .collect();
         if !keep {
             self.remove(src);
         }
+        self.taints.extend(taints);
         self.layers.retain(|l| under(&l.host, target).is_none());
         self.layers.extend(moved);
         Ok(())
