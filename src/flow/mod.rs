@@ -828,7 +828,30 @@ impl Flow {
                 append,
             } => {
                 let content = content.or_else(|| self.cat_content(host, cmd));
-                if let Err(why) = host.write_file(&path, content, append, cmd.at, step) {
+                // A file written inside an artifact directory may be one
+                // the container made (whose mode a truncation keeps): the
+                // write is replayed where the artifact is made.
+                if let hostfs::Resolution::Layer { layer, rel } = host.resolve(&path)
+                    && !rel.is_empty()
+                    && matches!(host.layers[layer].origin, hostfs::Origin::Container { .. })
+                    && let Some(text) = &content
+                {
+                    let op = if append { ">>" } else { ">" };
+                    if let Err(why) = host.post_step(&path, |rel| PostStep {
+                        tool: "sh".to_string(),
+                        words: vec![
+                            StepWord::Lit("sh".to_string()),
+                            StepWord::Lit("-c".to_string()),
+                            StepWord::Lit(format!("printf '%s' \"$1\" {op} \"$2\"")),
+                            StepWord::Lit("sh".to_string()),
+                            StepWord::Lit(text.clone()),
+                            StepWord::Path(rel),
+                        ],
+                        at: cmd.at,
+                    }) {
+                        taint(host, &path, why);
+                    }
+                } else if let Err(why) = host.write_file(&path, content, append, cmd.at, step) {
                     taint(host, &path, why);
                 }
             }
