@@ -999,6 +999,8 @@ def check_case(gen, binary, workroot, keep_dir=None):
                     args += ["--build-arg", f"{k}={v}"]
                 args.append(os.path.join(conv_dir, r.get("context") or "."))
                 b = docker(args, buildkit=buildkit, check=False)
+                if b.returncode != 0 and transient.search(b.stderr):
+                    b = docker(args, buildkit=buildkit, check=False)  # a cached layer pruned by another client
                 if b.returncode != 0:
                     problems.append(("converted-build-fails",
                                      f"{tag}: {b.stderr.decode(errors='replace').strip()[-1500:]}\n--- output\n{r['output']}"))
