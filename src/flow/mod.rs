@@ -695,10 +695,7 @@ impl Flow {
                 // Inside an artifact directory the new directories are
                 // made where the artifact is (`mkdir -p` of one the
                 // container has changes nothing, as on the host).
-                if let hostfs::Resolution::Layer { layer, rel } = host.resolve(&path)
-                    && !rel.is_empty()
-                    && matches!(host.layers[layer].origin, hostfs::Origin::Container { .. })
-                {
+                if inside_container_artifact(host, &path) {
                     let flag = if parents { "-p" } else { "--" };
                     if let Err(why) = host.post_step(&path, |rel| PostStep {
                         tool: "mkdir".to_string(),
@@ -803,10 +800,7 @@ impl Flow {
             Op::Touch { path } => {
                 // Inside an artifact directory the file may or may not be
                 // the container's: `touch` is replayed where it is made.
-                if let hostfs::Resolution::Layer { layer, rel } = host.resolve(&path)
-                    && !rel.is_empty()
-                    && matches!(host.layers[layer].origin, hostfs::Origin::Container { .. })
-                {
+                if inside_container_artifact(host, &path) {
                     if let Err(why) = host.post_step(&path, |rel| PostStep {
                         tool: "touch".to_string(),
                         words: vec![StepWord::Lit("touch".to_string()), StepWord::Path(rel)],
@@ -831,9 +825,7 @@ impl Flow {
                 // A file written inside an artifact directory may be one
                 // the container made (whose mode a truncation keeps): the
                 // write is replayed where the artifact is made.
-                if let hostfs::Resolution::Layer { layer, rel } = host.resolve(&path)
-                    && !rel.is_empty()
-                    && matches!(host.layers[layer].origin, hostfs::Origin::Container { .. })
+                if inside_container_artifact(host, &path)
                     && let Some(text) = &content
                 {
                     let op = if append { ">>" } else { ">" };
@@ -1052,6 +1044,13 @@ fn tar_stream_entries(words: &[String]) -> Option<Vec<(String, String)>> {
             })
             .collect(),
     )
+}
+
+/// True when `path` lies strictly inside a directory copied out of a
+/// container: a host step there is replayed where the artifact is made.
+fn inside_container_artifact(host: &HostFs, path: &str) -> bool {
+    matches!(host.resolve(path), hostfs::Resolution::Layer { layer, rel }
+        if !rel.is_empty() && matches!(host.layers[layer].origin, hostfs::Origin::Container { .. }))
 }
 
 /// The command of pipeline `pipe` that reads what its first element writes:
